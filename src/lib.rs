@@ -1,0 +1,4 @@
+//! algscope: finds the VoIP failures that NAT routers and SIP ALGs cause.
+#![forbid(unsafe_code)]
+
+pub mod sip;

@@ -1,4 +1,21 @@
 //! algscope: finds the VoIP failures that NAT routers and SIP ALGs cause.
+//!
+//! The data flow follows the folders: [`source`] (the only IO) hands frames to the
+//! sans-IO [`engine`], which runs them through [`decode`] (link, tunnels, IP, fragments,
+//! UDP, TCP), classifies datagrams ([`media`], [`sip`]) into the [`accounting`] partition,
+//! and emits records that [`report`] prints.
 #![forbid(unsafe_code)]
 
+pub mod accounting;
+pub mod analyze;
+pub mod decode;
+pub mod engine;
+pub mod media;
+pub mod report;
 pub mod sip;
+pub mod source;
+pub mod time;
+
+pub use accounting::{Accounting, Class};
+pub use engine::{Config, Engine, Event, Frame, Summary};
+pub use time::Timestamp;

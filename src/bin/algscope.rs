@@ -1,1 +1,192 @@
-fn main() {}
+//! The algscope command line: a thin layer from arguments to the library's drivers.
+//!
+//! Exit codes: 0 analysis done; 1 findings or expectation failed (later issues); 2 usage
+//! or input error. A closed output pipe (e.g. `| head`) is a clean exit.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use algscope::analyze::{analyze_files, AnalyzeError};
+use algscope::engine::{Config, Engine};
+use algscope::report::{json::JsonSink, table::TableSink, Sink};
+use algscope::source::{LiveOptions, LiveSource};
+
+#[derive(Parser)]
+#[command(
+    name = "algscope",
+    version,
+    about = "Finds the VoIP failures that NAT routers and SIP ALGs cause"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Analyze pcap/pcapng files (merged by timestamp; `-` reads stdin) or a live interface.
+    Analyze(AnalyzeArgs),
+}
+
+#[derive(Args)]
+struct AnalyzeArgs {
+    /// Capture files (pcap or pcapng); `-` for stdin.
+    #[arg(
+        value_name = "FILE",
+        required_unless_present = "interface",
+        conflicts_with = "interface"
+    )]
+    files: Vec<PathBuf>,
+    /// Capture live from this interface instead of reading files.
+    #[arg(short = 'i', long = "interface", value_name = "IFACE")]
+    interface: Option<String>,
+    /// BPF capture filter for live capture (e.g. "udp or tcp port 5060").
+    #[arg(long, value_name = "BPF", requires = "interface")]
+    filter: Option<String>,
+    /// Live capture: stop after this many packets.
+    #[arg(long, value_name = "N", requires = "interface")]
+    count: Option<u64>,
+    /// Live capture: stop after this many seconds.
+    #[arg(long, value_name = "SECONDS", requires = "interface")]
+    duration: Option<u64>,
+    /// Print JSON lines (schema in docs/json-schema.md) instead of tables.
+    #[arg(long)]
+    json: bool,
+    /// No progress bar.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
+            }
+            let _ = writeln!(io::stderr(), "algscope: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+            || c.downcast_ref::<AnalyzeError>().is_some_and(
+                |a| matches!(a, AnalyzeError::Output(io) if io.kind() == io::ErrorKind::BrokenPipe),
+            )
+    })
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Analyze(args) => analyze(args),
+    }
+}
+
+fn sink(json: bool) -> Box<dyn Sink> {
+    let out = io::BufWriter::new(io::stdout().lock());
+    if json {
+        Box::new(JsonSink::new(out))
+    } else {
+        Box::new(TableSink::new(out))
+    }
+}
+
+fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
+    if let Some(iface) = &args.interface {
+        return analyze_live(iface, &args);
+    }
+    let show = !args.quiet && io::stderr().is_terminal();
+    let bar = if show {
+        ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {bytes}/{total_bytes} {wide_bar} {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let mut sink = sink(args.json);
+    let result = analyze_files(
+        &args.files,
+        Config::default(),
+        sink.as_mut(),
+        |done, total| {
+            if let Some(t) = total {
+                bar.set_length(t);
+            }
+            bar.set_position(done);
+        },
+    );
+    bar.finish_and_clear();
+    let (_, report) = result?;
+    for w in &report.warnings {
+        let _ = writeln!(io::stderr(), "algscope: warning: {w}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn analyze_live(iface: &str, args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst))
+            .context("installing the Ctrl-C handler")?;
+    }
+    let mut source = LiveSource::open(&LiveOptions {
+        iface: iface.to_string(),
+        filter: args.filter.clone(),
+        snaplen: 65_535,
+        promiscuous: true,
+    })?;
+    let mut sink = sink(args.json);
+    sink.begin(&[format!("live:{iface}")])?;
+    let mut engine = Engine::new(Config::default());
+    let started = Instant::now();
+    let deadline = args.duration.map(Duration::from_secs);
+    let count = args.count;
+    let mut err = None;
+    let keep_going = |engine: &Engine| {
+        !stop.load(Ordering::SeqCst)
+            && count.is_none_or(|c| engine.packets() < c)
+            && deadline.is_none_or(|d| started.elapsed() < d)
+    };
+    let report = {
+        let engine_cell = std::cell::RefCell::new(&mut engine);
+        source.run(
+            |frame| {
+                let mut engine = engine_cell.borrow_mut();
+                engine.handle(frame);
+                while let Some(ev) = engine.poll() {
+                    if let Err(e) = sink.event(&ev) {
+                        err = Some(e);
+                        return false;
+                    }
+                }
+                keep_going(&engine)
+            },
+            || keep_going(&engine_cell.borrow()),
+        )?
+    };
+    if let Some(e) = err {
+        return Err(e.into());
+    }
+    let summary = engine.finish();
+    while let Some(ev) = engine.poll() {
+        sink.event(&ev)?;
+    }
+    sink.finish(&summary, &report)?;
+    Ok(ExitCode::SUCCESS)
+}

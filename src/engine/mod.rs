@@ -1,0 +1,258 @@
+//! The analysis engine: sans-IO. It is fed captured frames (timestamp, link type, bytes)
+//! and hands back records; it never reads a file, a socket or a clock. `analyze`, `live`
+//! and the tests are drivers in front of the same engine.
+//!
+//! Calling order (as quinn-proto documents its `Connection`):
+//! 1. [`Engine::handle`] for every captured frame, in capture order. Time only moves
+//!    forward through the frames' timestamps.
+//! 2. [`Engine::poll`] after each `handle` (or whenever convenient) to take the records
+//!    produced so far. Unpolled records are bounded (`Config::max_queued_events`); beyond
+//!    it the oldest are dropped and counted.
+//! 3. [`Engine::finish`] once at the end: it resolves everything still pending (fragments,
+//!    TCP streams) and returns the [`Summary`]; call `poll` once more after it.
+
+mod path;
+mod stats;
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+
+pub use stats::{DecodeStats, SipStats, Summary};
+
+use crate::accounting::{Accounting, Class};
+use crate::decode::fragment::{FragmentConfig, FragmentPool};
+use crate::decode::link::LinkType;
+use crate::decode::tcp::{StreamEvent, TcpConfig, TcpReassembler};
+use crate::decode::Layer;
+use crate::sip::SipMessage;
+use crate::time::{Duration, Timestamp};
+
+/// Engine bounds and options.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub fragments: FragmentConfig,
+    pub tcp: TcpConfig,
+    /// Malformed records kept for the report (all are counted).
+    pub max_malformed_records: usize,
+    /// Records held for `poll` before the oldest are dropped.
+    pub max_queued_events: usize,
+    /// Tunnels nested deeper than this are malformed (a bound against crafted input).
+    pub max_tunnel_depth: u8,
+    /// How often (in capture time) timeouts are checked.
+    pub housekeeping_interval: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            fragments: FragmentConfig::default(),
+            tcp: TcpConfig::default(),
+            max_malformed_records: 1_000,
+            max_queued_events: 100_000,
+            max_tunnel_depth: 4,
+            housekeeping_interval: Duration::from_secs(1),
+        }
+    }
+}
+
+/// One captured frame as a source hands it to the engine.
+#[derive(Debug, Clone, Copy)]
+pub struct Frame<'a> {
+    pub ts: Timestamp,
+    pub link: LinkType,
+    /// The captured bytes (`caplen` of them).
+    pub data: &'a [u8],
+    /// The packet's length on the wire (larger than `data` when the snaplen cut it).
+    pub orig_len: u32,
+}
+
+/// How a SIP message travelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Transport {
+    Udp,
+    Tcp,
+}
+
+impl Transport {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transport::Udp => "udp",
+            Transport::Tcp => "tcp",
+        }
+    }
+}
+
+/// A SIP message as seen on the wire.
+#[derive(Debug, Clone)]
+pub struct SipRecord {
+    /// The frame that completed the message (last fragment, last TCP segment).
+    pub frame: u64,
+    /// Other frames that carried parts of it (earlier IP fragments, the TCP segment with
+    /// its first byte), in capture order.
+    pub other_frames: Vec<u64>,
+    pub ts: Timestamp,
+    pub transport: Transport,
+    pub src: SocketAddr,
+    pub dst: SocketAddr,
+    pub msg: SipMessage,
+}
+
+/// A packet (or stream part) that could not be decoded, kept as evidence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MalformedRecord {
+    pub frame: u64,
+    pub layer: Layer,
+    pub reason: String,
+}
+
+/// What the engine hands back.
+#[derive(Debug, Clone)]
+pub enum Event {
+    Sip(Box<SipRecord>),
+    Malformed(MalformedRecord),
+}
+
+/// The engine. See the module documentation for the calling order.
+#[derive(Debug)]
+pub struct Engine {
+    config: Config,
+    frame_no: u64,
+    first_ts: Option<Timestamp>,
+    now: Timestamp,
+    last_housekeeping: Timestamp,
+    accounting: Accounting,
+    fragments: FragmentPool,
+    tcp: TcpReassembler,
+    decode_stats: DecodeStats,
+    sip_stats: SipStats,
+    malformed: Vec<MalformedRecord>,
+    malformed_total: u64,
+    events: VecDeque<Event>,
+    events_dropped: u64,
+    stream_scratch: Vec<StreamEvent>,
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Engine::new(Config::default())
+    }
+}
+
+impl Engine {
+    pub fn new(config: Config) -> Self {
+        Engine {
+            fragments: FragmentPool::new(config.fragments),
+            tcp: TcpReassembler::new(config.tcp),
+            config,
+            frame_no: 0,
+            first_ts: None,
+            now: Timestamp::ZERO,
+            last_housekeeping: Timestamp::ZERO,
+            accounting: Accounting::default(),
+            decode_stats: DecodeStats::default(),
+            sip_stats: SipStats::default(),
+            malformed: Vec::new(),
+            malformed_total: 0,
+            events: VecDeque::new(),
+            events_dropped: 0,
+            stream_scratch: Vec::new(),
+        }
+    }
+
+    /// Feeds one captured frame; returns the class the packet was counted in. Frames are
+    /// numbered from 1 in the order they are handed in (as Wireshark numbers them).
+    pub fn handle(&mut self, frame: &Frame<'_>) -> Class {
+        self.frame_no += 1;
+        if self.first_ts.is_none() {
+            self.first_ts = Some(frame.ts);
+        }
+        if frame.ts > self.now {
+            self.now = frame.ts;
+        }
+        let class = self.decode_frame(frame);
+        self.accounting.add(class);
+        if self.now.since(self.last_housekeeping) >= self.config.housekeeping_interval {
+            self.housekeeping();
+        }
+        class
+    }
+
+    /// Takes the next record produced so far.
+    pub fn poll(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// Packets handed in so far.
+    pub fn packets(&self) -> u64 {
+        self.frame_no
+    }
+
+    pub fn accounting(&self) -> &Accounting {
+        &self.accounting
+    }
+
+    /// Resolves everything still pending and returns the summary of the run.
+    pub fn finish(&mut self) -> Summary {
+        let dropped = self.fragments.drain();
+        self.accounting.transfer(
+            Class::FragmentPending,
+            Class::FragmentDropped,
+            dropped as u64,
+        );
+        let mut out = std::mem::take(&mut self.stream_scratch);
+        self.tcp.finish(self.frame_no, &mut out);
+        self.stream_events(&mut out, None);
+        self.stream_scratch = out;
+        self.summary()
+    }
+
+    /// The summary of what was seen so far (also usable mid-run, e.g. for a live status).
+    pub fn summary(&self) -> Summary {
+        Summary {
+            packets_read: self.frame_no,
+            first_ts: self.first_ts,
+            last_ts: self.first_ts.map(|_| self.now),
+            accounting: self.accounting.clone(),
+            sip: self.sip_stats.clone(),
+            decode: self.decode_stats.with_tcp(self.tcp.stats),
+            malformed: self.malformed.clone(),
+            malformed_total: self.malformed_total,
+            events_dropped: self.events_dropped,
+        }
+    }
+
+    fn housekeeping(&mut self) {
+        self.last_housekeeping = self.now;
+        let dropped = self.fragments.expire(self.now);
+        self.accounting.transfer(
+            Class::FragmentPending,
+            Class::FragmentDropped,
+            dropped as u64,
+        );
+        let mut out = std::mem::take(&mut self.stream_scratch);
+        self.tcp.expire(self.now, &mut out);
+        self.stream_events(&mut out, None);
+        self.stream_scratch = out;
+    }
+
+    fn push_event(&mut self, ev: Event) {
+        if self.events.len() >= self.config.max_queued_events {
+            self.events.pop_front();
+            self.events_dropped += 1;
+        }
+        self.events.push_back(ev);
+    }
+
+    fn record_malformed(&mut self, frame: u64, layer: Layer, reason: String) {
+        self.malformed_total += 1;
+        let rec = MalformedRecord {
+            frame,
+            layer,
+            reason,
+        };
+        if self.malformed.len() < self.config.max_malformed_records {
+            self.malformed.push(rec.clone());
+        }
+        self.push_event(Event::Malformed(rec));
+    }
+}

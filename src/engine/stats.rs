@@ -1,0 +1,121 @@
+//! What the engine counts, and the summary it returns.
+
+use std::collections::{BTreeMap, HashSet};
+use std::hash::{Hash, Hasher};
+
+use super::{MalformedRecord, Transport};
+use crate::accounting::Accounting;
+use crate::decode::link::LinkType;
+use crate::decode::tcp::TcpStats;
+use crate::decode::tunnel::TunnelKind;
+use crate::sip::{Anomaly, SipMessage, StartLine};
+use crate::time::Timestamp;
+
+/// SIP message counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SipStats {
+    /// Requests per method (as written; custom methods included).
+    pub requests: BTreeMap<String, u64>,
+    /// Responses per status code.
+    pub responses: BTreeMap<u16, u64>,
+    /// Messages per transport.
+    pub udp_messages: u64,
+    pub tcp_messages: u64,
+    /// Distinct Call-IDs (kept as 64-bit hashes: the count is what the summary needs).
+    call_ids: HashSet<u64>,
+    /// How many messages showed each tolerated anomaly.
+    pub anomalies: BTreeMap<Anomaly, u64>,
+    /// Datagrams/stream parts with a SIP start line that could not be parsed.
+    pub unparseable: u64,
+    /// SIP messages cut by the snaplen (counted as truncated packets).
+    pub truncated: u64,
+}
+
+impl SipStats {
+    pub(crate) fn count(&mut self, msg: &SipMessage, transport: Transport) {
+        match &msg.start {
+            StartLine::Request { method, .. } => {
+                *self
+                    .requests
+                    .entry(method.as_str().to_string())
+                    .or_default() += 1;
+            }
+            StartLine::Response { code, .. } => *self.responses.entry(*code).or_default() += 1,
+        }
+        match transport {
+            Transport::Udp => self.udp_messages += 1,
+            Transport::Tcp => self.tcp_messages += 1,
+        }
+        if let Some(id) = &msg.call_id {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            id.hash(&mut h);
+            self.call_ids.insert(h.finish());
+        }
+        for a in &msg.anomalies {
+            *self.anomalies.entry(*a).or_default() += 1;
+        }
+    }
+
+    pub fn distinct_call_ids(&self) -> usize {
+        self.call_ids.len()
+    }
+
+    pub fn messages(&self) -> u64 {
+        self.udp_messages + self.tcp_messages
+    }
+}
+
+/// Decoder counters beyond the accounting partition (a packet can add to several).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DecodeStats {
+    /// Frames per link type.
+    pub link_types: BTreeMap<String, u64>,
+    /// Packets decapsulated, per tunnel kind (a packet in two tunnels counts in both).
+    pub tunnels: BTreeMap<TunnelKind, u64>,
+    pub vlan_tagged: u64,
+    pub mpls: u64,
+    pub pppoe: u64,
+    /// Frames the snaplen cut (`caplen < len`), whatever their class.
+    pub snaplen_cut: u64,
+    /// Datagrams rebuilt from IP fragments.
+    pub reassembled_datagrams: u64,
+    /// ICMP errors that quote a SIP datagram (tshark counts the quoted message as SIP;
+    /// algscope counts the packet as ICMP).
+    pub icmp_quoting_sip: u64,
+    pub tcp: TcpStats,
+    /// Bytes skipped on SIP TCP streams (not SIP, or after a hole).
+    pub tcp_junk_bytes: u64,
+}
+
+impl DecodeStats {
+    pub(crate) fn link(&mut self, link: LinkType) {
+        *self.link_types.entry(link.name()).or_default() += 1;
+    }
+
+    pub(crate) fn tunnel(&mut self, kind: TunnelKind) {
+        *self.tunnels.entry(kind).or_default() += 1;
+    }
+
+    pub(crate) fn with_tcp(&self, tcp: TcpStats) -> DecodeStats {
+        DecodeStats {
+            tcp,
+            ..self.clone()
+        }
+    }
+}
+
+/// Everything a run counted.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub packets_read: u64,
+    pub first_ts: Option<Timestamp>,
+    pub last_ts: Option<Timestamp>,
+    pub accounting: Accounting,
+    pub sip: SipStats,
+    pub decode: DecodeStats,
+    /// The first malformed records (bounded); `malformed_total` counts all of them.
+    pub malformed: Vec<MalformedRecord>,
+    pub malformed_total: u64,
+    /// Records dropped because the driver did not poll them.
+    pub events_dropped: u64,
+}

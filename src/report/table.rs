@@ -1,0 +1,173 @@
+//! The human report: comfy-table sections.
+
+use std::io::{self, Write};
+
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Table};
+
+use super::json::anomaly_name;
+use super::Sink;
+use crate::engine::{Event, Summary};
+use crate::source::SourceReport;
+
+/// Malformed records listed in the table (all are counted).
+const MAX_LISTED: usize = 20;
+
+pub struct TableSink<W: Write> {
+    out: W,
+    inputs: Vec<String>,
+}
+
+impl<W: Write> TableSink<W> {
+    pub fn new(out: W) -> Self {
+        TableSink {
+            out,
+            inputs: Vec::new(),
+        }
+    }
+}
+
+fn table(header: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    t.set_header(header.iter().map(Cell::new));
+    t
+}
+
+fn right(n: impl ToString) -> Cell {
+    Cell::new(n.to_string()).set_alignment(CellAlignment::Right)
+}
+
+impl<W: Write> Sink for TableSink<W> {
+    fn begin(&mut self, inputs: &[String]) -> io::Result<()> {
+        self.inputs = inputs.to_vec();
+        Ok(())
+    }
+
+    fn event(&mut self, _ev: &Event) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn finish(&mut self, s: &Summary, src: &SourceReport) -> io::Result<()> {
+        let out = &mut self.out;
+        writeln!(
+            out,
+            "algscope {}: {}",
+            env!("CARGO_PKG_VERSION"),
+            self.inputs.join(", ")
+        )?;
+        match (s.first_ts, s.last_ts) {
+            (Some(a), Some(b)) => writeln!(
+                out,
+                "{} packets, {a} .. {b} ({:.3} s)",
+                s.packets_read,
+                b.since(a).as_secs_f64()
+            )?,
+            _ => writeln!(out, "{} packets", s.packets_read)?,
+        }
+        writeln!(
+            out,
+            "{} SIP messages ({} UDP, {} TCP), {} Call-IDs",
+            s.sip.messages(),
+            s.sip.udp_messages,
+            s.sip.tcp_messages,
+            s.sip.distinct_call_ids()
+        )?;
+
+        if !s.sip.requests.is_empty() || !s.sip.responses.is_empty() {
+            let mut t = table(&["SIP", "count"]);
+            for (m, n) in &s.sip.requests {
+                t.add_row(vec![Cell::new(m), right(n)]);
+            }
+            for (c, n) in &s.sip.responses {
+                t.add_row(vec![Cell::new(format!("{c} (response)")), right(n)]);
+            }
+            writeln!(out, "\nSIP messages\n{t}")?;
+        }
+
+        let mut t = table(&["class", "packets", "%"]);
+        let total = s.accounting.total();
+        for (name, n) in s.accounting.iter().filter(|(_, n)| *n > 0) {
+            let pct = if total > 0 {
+                100.0 * n as f64 / total as f64
+            } else {
+                0.0
+            };
+            t.add_row(vec![Cell::new(name), right(n), right(format!("{pct:.1}"))]);
+        }
+        t.add_row(vec![Cell::new("total"), right(total), right("100.0")]);
+        writeln!(
+            out,
+            "\nPacket accounting (every packet read is in one class)\n{t}"
+        )?;
+
+        let d = &s.decode;
+        let mut facts: Vec<(String, u64)> = Vec::new();
+        for (k, v) in &d.link_types {
+            facts.push((format!("link type {k}"), *v));
+        }
+        for (k, v) in &d.tunnels {
+            facts.push((format!("tunnel {}", k.as_str()), *v));
+        }
+        facts.extend([
+            ("VLAN-tagged frames".to_string(), d.vlan_tagged),
+            ("MPLS frames".into(), d.mpls),
+            ("PPPoE frames".into(), d.pppoe),
+            ("frames cut by snaplen".into(), d.snaplen_cut),
+            (
+                "datagrams reassembled from IP fragments".into(),
+                d.reassembled_datagrams,
+            ),
+            ("ICMP errors quoting SIP".into(), d.icmp_quoting_sip),
+            ("TCP retransmitted segments".into(), d.tcp.retransmissions),
+            ("TCP out-of-order segments".into(), d.tcp.out_of_order),
+            ("TCP holes never filled".into(), d.tcp.gaps),
+            ("TCP bytes skipped (not SIP)".into(), d.tcp_junk_bytes),
+            ("SIP messages over the buffer bound".into(), d.tcp.overflows),
+            ("TCP streams evicted".into(), d.tcp.evicted_streams),
+            (
+                "SIP start lines that could not be parsed".into(),
+                s.sip.unparseable,
+            ),
+            ("SIP messages cut by snaplen".into(), s.sip.truncated),
+            ("records not polled (dropped)".into(), s.events_dropped),
+        ]);
+        for (k, v) in &s.sip.anomalies {
+            facts.push((format!("SIP tolerated: {}", anomaly_name(*k)), *v));
+        }
+        let facts: Vec<_> = facts.into_iter().filter(|(_, v)| *v > 0).collect();
+        if !facts.is_empty() {
+            let mut t = table(&["decoder", "count"]);
+            for (k, v) in facts {
+                t.add_row(vec![Cell::new(k), right(v)]);
+            }
+            writeln!(out, "\nDecoding\n{t}")?;
+        }
+
+        if s.malformed_total > 0 {
+            let mut t = table(&["frame", "layer", "why"]);
+            for m in s.malformed.iter().take(MAX_LISTED) {
+                t.add_row(vec![
+                    right(m.frame),
+                    Cell::new(m.layer.as_str()),
+                    Cell::new(&m.reason),
+                ]);
+            }
+            let more = s.malformed_total.saturating_sub(MAX_LISTED as u64);
+            writeln!(out, "\nMalformed ({} in all)\n{t}", s.malformed_total)?;
+            if more > 0 {
+                writeln!(out, "... and {more} more (use --json for all kept records)")?;
+            }
+        }
+        if src.kernel_drops > 0 || src.interface_drops > 0 {
+            writeln!(
+                out,
+                "\nCapture loss: {} packets dropped by the kernel, {} by the interface",
+                src.kernel_drops, src.interface_drops
+            )?;
+        }
+        for w in &src.warnings {
+            writeln!(out, "\nwarning: {w}")?;
+        }
+        out.flush()
+    }
+}

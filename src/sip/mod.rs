@@ -8,9 +8,21 @@
 //! - [`parse_message`]: the tolerant parser; runs only where a start line was seen.
 //! - [`framing::next_frame`]: message boundaries in a reassembled TCP byte stream.
 
+/// Where the SDP is in a body (plain or multipart).
+mod body;
 pub mod framing;
+/// Allocation-free line and header-field scanning shared by the parser and the framer.
+mod lines;
 pub mod message;
 mod parse;
+/// Allocation-free start-line recognition.
+mod start;
+/// Token classes, list and parameter splitting.
+mod text;
+/// URIs and name-addr values (rsip types plain host/port).
+mod uri;
+/// Via entries (rsip's typed Via where it can be trusted).
+mod via;
 
 pub use message::*;
 pub use parse::{is_keepalive, looks_like_sip, parse_message, SipError};

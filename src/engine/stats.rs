@@ -68,8 +68,8 @@ impl SipStats {
 /// Decoder counters beyond the accounting partition (a packet can add to several).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DecodeStats {
-    /// Frames per link type.
-    pub link_types: BTreeMap<String, u64>,
+    /// Frames per link type (a handful at most: a linear scan, no allocation per frame).
+    link_types: Vec<(LinkType, u64)>,
     /// Packets decapsulated, per tunnel kind (a packet in two tunnels counts in both).
     pub tunnels: BTreeMap<TunnelKind, u64>,
     pub vlan_tagged: u64,
@@ -89,7 +89,18 @@ pub struct DecodeStats {
 
 impl DecodeStats {
     pub(crate) fn link(&mut self, link: LinkType) {
-        *self.link_types.entry(link.name()).or_default() += 1;
+        match self.link_types.iter_mut().find(|(l, _)| *l == link) {
+            Some((_, n)) => *n += 1,
+            None => self.link_types.push((link, 1)),
+        }
+    }
+
+    /// Frames per link type, by libpcap name.
+    pub fn link_types(&self) -> BTreeMap<String, u64> {
+        self.link_types
+            .iter()
+            .map(|(l, n)| (l.name(), *n))
+            .collect()
     }
 
     pub(crate) fn tunnel(&mut self, kind: TunnelKind) {

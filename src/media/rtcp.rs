@@ -26,6 +26,12 @@ pub fn parse(b: &[u8]) -> Option<RtcpCompound> {
     let first_type = *b.get(1)?;
     let ssrc = be32(b, 4)?;
     while off < b.len() {
+        // Some stacks leave up to 3 zero bytes after the last packet (seen in real
+        // captures; Wireshark's length check accepts them too).
+        let rest = b.get(off..)?;
+        if packets > 0 && rest.len() < 4 && rest.iter().all(|x| *x == 0) {
+            break;
+        }
         let v = *b.get(off)?;
         let pt = *b.get(off + 1)?;
         if v >> 6 != 2 || !(200..=207).contains(&pt) {
@@ -38,7 +44,7 @@ pub fn parse(b: &[u8]) -> Option<RtcpCompound> {
             return None;
         }
     }
-    (off == b.len()).then_some(RtcpCompound {
+    (off >= b.len().saturating_sub(3) && off <= b.len()).then_some(RtcpCompound {
         packets,
         ssrc,
         first_type,
@@ -64,6 +70,14 @@ mod tests {
                 first_type: 201
             })
         );
+    }
+
+    #[test]
+    fn trailing_zero_bytes_are_tolerated() {
+        let b = [0x80, 201, 0, 1, 0, 0, 0, 7, 0, 0];
+        assert_eq!(parse(&b).map(|c| c.packets), Some(1));
+        let b = [0x80, 201, 0, 1, 0, 0, 0, 7, 0, 1];
+        assert_eq!(parse(&b), None);
     }
 
     #[test]

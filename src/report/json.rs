@@ -166,7 +166,7 @@ impl<W: Write> Sink for JsonSink<W> {
             sip_truncated: s.sip.truncated,
             accounting: &s.accounting,
             decode: Decode {
-                link_types: d.link_types.clone(),
+                link_types: d.link_types(),
                 tunnels: d.tunnels.iter().map(|(k, v)| (k.as_str(), *v)).collect(),
                 vlan_tagged: d.vlan_tagged,
                 mpls: d.mpls,

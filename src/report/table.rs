@@ -102,8 +102,8 @@ impl<W: Write> Sink for TableSink<W> {
 
         let d = &s.decode;
         let mut facts: Vec<(String, u64)> = Vec::new();
-        for (k, v) in &d.link_types {
-            facts.push((format!("link type {k}"), *v));
+        for (k, v) in d.link_types() {
+            facts.push((format!("link type {k}"), v));
         }
         for (k, v) in &d.tunnels {
             facts.push((format!("tunnel {}", k.as_str()), *v));

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use crate::sip::framing::{next_frame, StreamFrame};
-use crate::sip::{is_keepalive, looks_like_sip};
+use crate::sip::{is_keepalive, looks_like_sip, may_start_sip};
 use crate::time::{Duration, Timestamp};
 
 /// Bounds of the stream table.
@@ -74,13 +74,9 @@ pub enum SegmentClass {
 /// What reassembly produced from a segment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StreamEvent {
-    /// A whole SIP message (framed by Content-Length), with the frame that completed it
-    /// and the frame that carried its first byte.
-    Message {
-        bytes: Vec<u8>,
-        first_frame: u64,
-        frame: u64,
-    },
+    /// A whole SIP message (framed by Content-Length) and the frames of the segments
+    /// that carried its bytes, in stream order (the last one completed it).
+    Message { bytes: Vec<u8>, frames: Vec<u64> },
     /// Bytes skipped because they are not SIP (after a hole, or junk between messages).
     Junk { len: usize, frame: u64 },
     /// A hole in the sequence space that never filled; `len` bytes are missing.
@@ -113,13 +109,19 @@ struct Stream {
     kind: Kind,
     next_seq: Option<u32>,
     buf: Vec<u8>,
-    buf_first_frame: u64,
+    /// (frame, end offset in `buf`) of each segment whose bytes are still buffered.
+    buf_frames: Vec<(u64, usize)>,
     ooo: Vec<(u32, Vec<u8>, u64)>,
     last_seen: Timestamp,
+    /// False while a stream taken for SIP on a partial start line has not framed a
+    /// message yet: junk first means it was not SIP after all.
+    confirmed: bool,
 }
 
 /// Payload segments looked at before a stream is declared not SIP.
 const SNIFF_SEGMENTS: u8 = 4;
+/// Frames remembered per buffered message (a 64 KiB body over 1460-byte segments is 45).
+const MAX_FRAMES_PER_MESSAGE: usize = 64;
 const SIP_TLS_PORT: u16 = 5061;
 
 /// The stream table.
@@ -188,9 +190,10 @@ impl TcpReassembler {
                     kind: Kind::Unknown { segments: 0 },
                     next_seq: None,
                     buf: Vec::new(),
-                    buf_first_frame: frame,
+                    buf_frames: Vec::new(),
                     ooo: Vec::new(),
                     last_seen: now,
+                    confirmed: true,
                 },
             );
         }
@@ -251,6 +254,10 @@ impl TcpReassembler {
                 }
                 let start = if looks_like_sip(payload) || is_keepalive(payload) {
                     Some(0)
+                } else if may_start_sip(payload) {
+                    // The segment ends inside a start line: SIP until framing says not.
+                    st.confirmed = false;
+                    Some(0)
                 } else {
                     find_start_line(payload)
                 };
@@ -258,8 +265,8 @@ impl TcpReassembler {
                     Some(skip) => {
                         st.kind = Kind::Sip;
                         st.buf.clear();
+                        st.buf_frames.clear();
                         st.ooo.clear();
-                        st.buf_first_frame = frame;
                         if skip > 0 {
                             out.push(StreamEvent::Junk { len: skip, frame });
                         }
@@ -337,10 +344,17 @@ impl TcpReassembler {
     }
 
     fn append(st: &mut Stream, frame: u64, data: &[u8]) {
-        if st.buf.is_empty() {
-            st.buf_first_frame = frame;
-        }
         st.buf.extend_from_slice(data);
+        let end = st.buf.len();
+        let same_frame = st.buf_frames.last().is_some_and(|(f, _)| *f == frame);
+        if same_frame || st.buf_frames.len() >= MAX_FRAMES_PER_MESSAGE {
+            // Same segment, or the bound is reached: the last entry stands for the rest.
+            if let Some(last) = st.buf_frames.last_mut() {
+                *last = (frame, end);
+            }
+        } else {
+            st.buf_frames.push((frame, end));
+        }
         let len = u32::try_from(data.len()).unwrap_or(u32::MAX);
         st.next_seq = st.next_seq.map(|n| n.wrapping_add(len));
     }
@@ -377,22 +391,30 @@ impl TcpReassembler {
         loop {
             match next_frame(&st.buf) {
                 StreamFrame::Message(n) => {
+                    st.confirmed = true;
                     let n = n.min(st.buf.len());
                     let bytes: Vec<u8> = st.buf.drain(..n).collect();
-                    out.push(StreamEvent::Message {
-                        bytes,
-                        first_frame: st.buf_first_frame,
-                        frame,
-                    });
-                    st.buf_first_frame = frame;
+                    let frames = Self::consume_frames(st, n);
+                    out.push(StreamEvent::Message { bytes, frames });
                 }
                 StreamFrame::Keepalive(n) => {
                     stats.keepalives += 1;
-                    st.buf.drain(..n.min(st.buf.len()));
+                    let n = n.min(st.buf.len());
+                    st.buf.drain(..n);
+                    Self::consume_frames(st, n);
+                }
+                StreamFrame::Junk(_) if !st.confirmed => {
+                    // Taken for SIP on a partial first line, but it was not a start line.
+                    st.kind = Kind::Other;
+                    st.buf.clear();
+                    st.buf_frames.clear();
+                    st.ooo.clear();
+                    break;
                 }
                 StreamFrame::Junk(n) => {
                     let n = n.clamp(1, st.buf.len().max(1)).min(st.buf.len());
                     st.buf.drain(..n);
+                    Self::consume_frames(st, n);
                     out.push(StreamEvent::Junk { len: n, frame });
                 }
                 StreamFrame::Incomplete => break,
@@ -408,7 +430,28 @@ impl TcpReassembler {
                 frame,
             });
             st.buf.clear();
+            st.buf_frames.clear();
         }
+    }
+
+    /// The frames whose bytes made up the first `n` buffered bytes (just drained); the
+    /// segment that straddles the cut stays for the next message.
+    fn consume_frames(st: &mut Stream, n: usize) -> Vec<u64> {
+        let mut frames = Vec::new();
+        let mut keep = 0;
+        for (i, (f, end)) in st.buf_frames.iter().enumerate() {
+            frames.push(*f);
+            if *end > n {
+                keep = i;
+                break;
+            }
+            keep = i + 1;
+        }
+        st.buf_frames.drain(..keep);
+        for (_, end) in st.buf_frames.iter_mut() {
+            *end -= n;
+        }
+        frames
     }
 
     /// Declares the hole before the lowest out-of-order segment lost: the partial message
@@ -436,6 +479,7 @@ impl TcpReassembler {
                 frame,
             });
             st.buf.clear();
+            st.buf_frames.clear();
         }
         st.next_seq = Some(lowest);
     }
@@ -461,6 +505,7 @@ impl TcpReassembler {
             });
         }
         st.buf.clear();
+        st.buf_frames.clear();
     }
 
     fn evict_oldest(&mut self) {

@@ -428,33 +428,27 @@ impl Engine {
     pub(super) fn stream_events(&mut self, out: &mut Vec<StreamEvent>, key: Option<StreamKey>) {
         for ev in out.drain(..) {
             match ev {
-                StreamEvent::Message {
-                    bytes,
-                    first_frame,
-                    frame,
-                } => match sip::parse_message(&bytes) {
-                    Ok(msg) => {
-                        let Some(key) = key else { continue };
-                        let other_frames = if first_frame != frame && first_frame != 0 {
-                            vec![first_frame]
-                        } else {
-                            Vec::new()
-                        };
-                        self.sip_message(SipRecord {
-                            frame,
-                            other_frames,
-                            ts: self.now,
-                            transport: Transport::Tcp,
-                            src: key.src,
-                            dst: key.dst,
-                            msg,
-                        });
+                StreamEvent::Message { bytes, mut frames } => {
+                    let frame = frames.pop().unwrap_or(self.frame_no);
+                    match sip::parse_message(&bytes) {
+                        Ok(msg) => {
+                            let Some(key) = key else { continue };
+                            self.sip_message(SipRecord {
+                                frame,
+                                other_frames: frames,
+                                ts: self.now,
+                                transport: Transport::Tcp,
+                                src: key.src,
+                                dst: key.dst,
+                                msg,
+                            });
+                        }
+                        Err(e) => {
+                            self.sip_stats.unparseable += 1;
+                            self.record_malformed(frame, Layer::Sip, e.to_string());
+                        }
                     }
-                    Err(e) => {
-                        self.sip_stats.unparseable += 1;
-                        self.record_malformed(frame, Layer::Sip, e.to_string());
-                    }
-                },
+                }
                 StreamEvent::Junk { len, .. } => self.decode_stats.tcp_junk_bytes += len as u64,
                 StreamEvent::Gap { .. } => {}
                 StreamEvent::Overflow { len, frame } => self.record_malformed(

@@ -25,4 +25,4 @@ mod uri;
 mod via;
 
 pub use message::*;
-pub use parse::{is_keepalive, looks_like_sip, parse_message, SipError};
+pub use parse::{is_keepalive, looks_like_sip, may_start_sip, parse_message, SipError};

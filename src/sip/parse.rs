@@ -72,6 +72,18 @@ pub fn looks_like_sip(bytes: &[u8]) -> bool {
     }
 }
 
+/// True when `bytes` holds no complete line yet but is the beginning of a SIP start line
+/// (at least a method or `SIP/2.0` and a space): a TCP segment that ends inside the first
+/// line of a message. Allocation-free.
+pub fn may_start_sip(bytes: &[u8]) -> bool {
+    let skip = bytes.iter().take_while(|b| is_crlf(b)).count();
+    let rest = bytes.get(skip..).unwrap_or(&[]);
+    rest.len() <= MAX_START_LINE
+        && memchr::memchr(b'\n', rest).is_none()
+        && memchr::memchr(b' ', rest).is_some()
+        && check_start_line(rest, false) == StartCheck::Prefix
+}
+
 /// True when `bytes` is a non-empty run of CR and LF only: the RFC 5626 keepalive ping
 /// (`\r\n\r\n`) or pong (`\r\n`).
 pub fn is_keepalive(bytes: &[u8]) -> bool {

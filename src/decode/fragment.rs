@@ -65,6 +65,9 @@ pub struct FragmentPool {
     config: FragmentConfig,
     pending: HashMap<Key, Pending>,
     held_fragments: usize,
+    /// Datagrams found malformed, remembered (until the timeout) so that their later
+    /// fragments are malformed too instead of starting a new reassembly.
+    poisoned: HashMap<Key, Timestamp>,
 }
 
 impl FragmentPool {
@@ -73,6 +76,7 @@ impl FragmentPool {
             config,
             pending: HashMap::new(),
             held_fragments: 0,
+            poisoned: HashMap::new(),
         }
     }
 
@@ -104,6 +108,12 @@ impl FragmentPool {
             proto,
             id: frag.id,
         };
+        if self.poisoned.contains_key(&key) {
+            return FragmentOutcome::Malformed {
+                held: 0,
+                reason: "fragment of a datagram already found malformed",
+            };
+        }
         let start = frag.offset;
         let end = start.saturating_add(payload.len());
         let entry = match self.pending.get_mut(&key) {
@@ -155,6 +165,9 @@ impl FragmentPool {
         if let Some(reason) = reason {
             let held = entry.frames.len();
             self.pending.remove(&key);
+            if self.poisoned.len() < self.config.max_pending {
+                self.poisoned.insert(key, now);
+            }
             self.held_fragments -= held;
             return FragmentOutcome::Malformed { held, reason };
         }
@@ -202,6 +215,7 @@ impl FragmentPool {
     /// Returns the number of fragment packets dropped.
     pub fn expire(&mut self, now: Timestamp) -> usize {
         let timeout = self.config.timeout;
+        self.poisoned.retain(|_, t| now.since(*t) < timeout);
         let mut dropped = 0;
         self.pending.retain(|_, p| {
             let keep = now.since(p.first_seen) < timeout;
@@ -316,6 +330,30 @@ mod tests {
             }
         );
         assert_eq!(p.held_fragments(), 0);
+    }
+
+    #[test]
+    fn later_fragments_of_a_malformed_datagram_are_malformed() {
+        let mut p = FragmentPool::new(FragmentConfig::default());
+        p.offer(t(0), 1, A, B, 17, frag(5, 0, true), &[1; 16]);
+        assert!(matches!(
+            p.offer(t(0), 2, A, B, 17, frag(5, 8, true), &[9; 16]),
+            FragmentOutcome::Malformed { held: 1, .. }
+        ));
+        assert_eq!(
+            p.offer(t(0), 3, A, B, 17, frag(5, 24, false), &[3; 8]),
+            FragmentOutcome::Malformed {
+                held: 0,
+                reason: "fragment of a datagram already found malformed"
+            }
+        );
+        assert_eq!(p.pending_datagrams(), 0);
+        // Forgotten after the timeout: the ID may be reused.
+        p.expire(t(31));
+        assert_eq!(
+            p.offer(t(31), 4, A, B, 17, frag(5, 0, true), &[1; 8]),
+            FragmentOutcome::Held
+        );
     }
 
     #[test]

@@ -201,7 +201,7 @@ impl Engine {
         );
         let mut out = std::mem::take(&mut self.stream_scratch);
         self.tcp.finish(self.frame_no, &mut out);
-        self.stream_events(&mut out, None);
+        self.stream_events(&mut out);
         self.stream_scratch = out;
         self.summary()
     }
@@ -231,7 +231,7 @@ impl Engine {
         );
         let mut out = std::mem::take(&mut self.stream_scratch);
         self.tcp.expire(self.now, &mut out);
-        self.stream_events(&mut out, None);
+        self.stream_events(&mut out);
         self.stream_scratch = out;
     }
 

@@ -353,6 +353,20 @@ impl Engine {
                 }
             };
         }
+        if data.len() >= 8
+            && data
+                .get(..8)
+                .is_some_and(|p| p.eq_ignore_ascii_case(b"SIP/2.0 "))
+        {
+            // Meant as a SIP response, but the status line is unreadable.
+            self.sip_stats.unparseable += 1;
+            self.record_malformed(
+                ctx.frame,
+                Layer::Sip,
+                "SIP/2.0 without a readable status line".into(),
+            );
+            return Class::Malformed;
+        }
         if stun::is_stun(data) {
             return Class::Stun;
         }
@@ -404,6 +418,7 @@ impl Engine {
         };
         let segment = Segment {
             seq: h.sequence_number(),
+            ack: h.ack().then(|| h.acknowledgment_number()),
             syn: h.syn(),
             fin: h.fin(),
             rst: h.rst(),
@@ -413,7 +428,7 @@ impl Engine {
         let class = self
             .tcp
             .segment(self.now, ctx.frame, key, segment, &mut out);
-        self.stream_events(&mut out, Some(key));
+        self.stream_events(&mut out);
         self.stream_scratch = out;
         match class {
             SegmentClass::Control => Class::TcpControl,
@@ -425,14 +440,17 @@ impl Engine {
     }
 
     /// Turns reassembled stream output into records.
-    pub(super) fn stream_events(&mut self, out: &mut Vec<StreamEvent>, key: Option<StreamKey>) {
+    pub(super) fn stream_events(&mut self, out: &mut Vec<StreamEvent>) {
         for ev in out.drain(..) {
             match ev {
-                StreamEvent::Message { bytes, mut frames } => {
+                StreamEvent::Message {
+                    key,
+                    bytes,
+                    mut frames,
+                } => {
                     let frame = frames.pop().unwrap_or(self.frame_no);
                     match sip::parse_message(&bytes) {
                         Ok(msg) => {
-                            let Some(key) = key else { continue };
                             self.sip_message(SipRecord {
                                 frame,
                                 other_frames: frames,

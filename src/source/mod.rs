@@ -234,6 +234,9 @@ fn read_warning(input: &Input, e: &pcap::Error) -> String {
     )
 }
 
+/// How long a live source sleeps when no packet is waiting.
+const IDLE_SLEEP: std::time::Duration = std::time::Duration::from_millis(5);
+
 /// A live interface.
 pub struct LiveSource {
     iface: String,
@@ -275,8 +278,12 @@ impl LiveSource {
             .immediate_mode(true)
             .snaplen(opts.snaplen)
             .precision(Precision::Nano)
-            .timeout(250)
+            .timeout(100)
             .open()
+            .map_err(live_err)?
+            // Non-blocking: in immediate mode a blocking read can wait forever on a quiet
+            // interface, and the run must still stop on time and on Ctrl-C.
+            .setnonblock()
             .map_err(live_err)?;
         if let Some(filter) = &opts.filter {
             cap.filter(filter, true).map_err(|e| SourceError::Filter {
@@ -304,7 +311,7 @@ impl LiveSource {
     }
 
     /// Captures until `f` returns false (called for every frame) or `idle` returns false
-    /// (called whenever the read times out with no packet, about every 250 ms).
+    /// (called whenever no packet is waiting, then the source sleeps `IDLE_SLEEP`).
     pub fn run(
         &mut self,
         mut f: impl FnMut(&Frame<'_>) -> bool,
@@ -327,6 +334,7 @@ impl LiveSource {
                     if !idle() {
                         break;
                     }
+                    std::thread::sleep(IDLE_SLEEP);
                 }
                 Err(pcap::Error::NoMorePackets) => break,
                 Err(e) => {

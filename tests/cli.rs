@@ -1,0 +1,115 @@
+//! The command line: output formats, exit codes, one-line errors.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn algscope(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_algscope"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn one_line_error(out: &std::process::Output, starts: &str) {
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with(starts), "{err}");
+}
+
+#[test]
+fn json_lines_start_with_meta_and_end_with_summary() {
+    let out = algscope(&["analyze", "--json", "fixtures/public/pkts__sip_rtp.pcap"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["kind"], "meta");
+    assert_eq!(lines[0]["schema_version"], 1);
+    let s = &lines[1];
+    assert_eq!(s["kind"], "summary");
+    // tshark: 507 frames, INVITE/ACK/BYE, 180, 200 x2, 501 RTP packets in one stream.
+    assert_eq!(s["packets_read"], 507);
+    assert_eq!(s["sip_requests"], serde_json::json!({"ACK": 1, "BYE": 1, "INVITE": 1}));
+    assert_eq!(s["sip_responses"], serde_json::json!({"180": 1, "200": 2}));
+    assert_eq!(s["accounting"]["rtp"], 501);
+    assert_eq!(s["accounting"]["sip"], 6);
+    let total: u64 = s["accounting"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 507);
+}
+
+#[test]
+fn table_report_shows_sip_and_accounting() {
+    let out = algscope(&["analyze", "fixtures/public/pkts__sip_rtp.pcap"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("507 packets"), "{text}");
+    assert!(text.contains("6 SIP messages (6 UDP, 0 TCP), 1 Call-IDs"), "{text}");
+    assert!(text.contains("Packet accounting"), "{text}");
+}
+
+#[test]
+fn stdin_is_read_with_a_dash() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_algscope"))
+        .args(["analyze", "--json", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let bytes = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/public/suricata__sip-tcp.pcap"),
+    )
+    .unwrap();
+    child.stdin.take().unwrap().write_all(&bytes).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let s: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+    assert_eq!(s["packets_read"], 11);
+    assert_eq!(s["sip_transports"]["tcp"], 2);
+}
+
+#[test]
+fn input_errors_are_one_line_and_exit_2() {
+    one_line_error(
+        &algscope(&["analyze", "fixtures/nope.pcap"]),
+        "algscope: error: fixtures/nope.pcap: no such file",
+    );
+    one_line_error(
+        &algscope(&["analyze", "fixtures/synthetic/synthetic_not_a_capture.pcap"]),
+        "algscope: error: fixtures/synthetic/synthetic_not_a_capture.pcap: not a pcap or pcapng capture",
+    );
+    one_line_error(
+        &algscope(&["analyze", "fixtures/synthetic/synthetic_unknown_linktype.pcap"]),
+        "algscope: error: fixtures/synthetic/synthetic_unknown_linktype.pcap: link type",
+    );
+    one_line_error(
+        &algscope(&["analyze", "fixtures"]),
+        "algscope: error: fixtures: not a pcap or pcapng capture (it is a directory)",
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(algscope(&["analyze"]).status.code(), Some(2));
+    assert_eq!(algscope(&["bogus"]).status.code(), Some(2));
+}
+
+#[test]
+fn cut_file_is_analyzed_with_a_warning() {
+    let out = algscope(&["analyze", "-q", "fixtures/synthetic/synthetic_truncated_file.pcap"]);
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("algscope: warning: "), "{err}");
+    assert!(err.contains("after 3 packets"), "{err}");
+}

@@ -34,7 +34,10 @@ fn json_lines_start_with_meta_and_end_with_summary() {
     assert_eq!(s["kind"], "summary");
     // tshark: 507 frames, INVITE/ACK/BYE, 180, 200 x2, 501 RTP packets in one stream.
     assert_eq!(s["packets_read"], 507);
-    assert_eq!(s["sip_requests"], serde_json::json!({"ACK": 1, "BYE": 1, "INVITE": 1}));
+    assert_eq!(
+        s["sip_requests"],
+        serde_json::json!({"ACK": 1, "BYE": 1, "INVITE": 1})
+    );
     assert_eq!(s["sip_responses"], serde_json::json!({"180": 1, "200": 2}));
     assert_eq!(s["accounting"]["rtp"], 501);
     assert_eq!(s["accounting"]["sip"], 6);
@@ -53,7 +56,10 @@ fn table_report_shows_sip_and_accounting() {
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("507 packets"), "{text}");
-    assert!(text.contains("6 SIP messages (6 UDP, 0 TCP), 1 Call-IDs"), "{text}");
+    assert!(
+        text.contains("6 SIP messages (6 UDP, 0 TCP), 1 Call-IDs"),
+        "{text}"
+    );
     assert!(text.contains("Packet accounting"), "{text}");
 }
 
@@ -90,7 +96,10 @@ fn input_errors_are_one_line_and_exit_2() {
         "algscope: error: fixtures/synthetic/synthetic_not_a_capture.pcap: not a pcap or pcapng capture",
     );
     one_line_error(
-        &algscope(&["analyze", "fixtures/synthetic/synthetic_unknown_linktype.pcap"]),
+        &algscope(&[
+            "analyze",
+            "fixtures/synthetic/synthetic_unknown_linktype.pcap",
+        ]),
         "algscope: error: fixtures/synthetic/synthetic_unknown_linktype.pcap: link type",
     );
     one_line_error(
@@ -107,7 +116,11 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn cut_file_is_analyzed_with_a_warning() {
-    let out = algscope(&["analyze", "-q", "fixtures/synthetic/synthetic_truncated_file.pcap"]);
+    let out = algscope(&[
+        "analyze",
+        "-q",
+        "fixtures/synthetic/synthetic_truncated_file.pcap",
+    ]);
     assert_eq!(out.status.code(), Some(0));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.starts_with("algscope: warning: "), "{err}");

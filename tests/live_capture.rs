@@ -71,5 +71,8 @@ fn missing_interface_is_one_line_and_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.starts_with("algscope: error: interface no-such-if0"), "{err}");
+    assert!(
+        err.starts_with("algscope: error: interface no-such-if0"),
+        "{err}"
+    );
 }

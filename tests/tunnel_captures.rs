@@ -14,7 +14,14 @@ use serde_json::Value;
 /// (file, tunnel kinds decapsulated with their packet counts, non-IP/ICMP class, outer
 /// fragments reassembled). The IPv4 call has 2 ARP frames (141 IP packets); the IPv6
 /// call has 2 ICMPv6 packets (143 IP packets).
-const TUNNELS: &[(&str, &[(&str, u64)], (&str, u64), u64)] = &[
+type Row = (
+    &'static str,
+    &'static [(&'static str, u64)],
+    (&'static str, u64),
+    u64,
+);
+
+const TUNNELS: &[Row] = &[
     (
         "tunnel_ipip_synthetic_encap.pcap",
         &[("ip-in-ip", 141)],

@@ -12,6 +12,7 @@ pub mod decode;
 pub mod engine;
 pub mod media;
 pub mod report;
+pub mod sdp;
 pub mod sip;
 pub mod source;
 pub mod time;

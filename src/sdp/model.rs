@@ -177,7 +177,9 @@ impl SessionDescription {
     /// The direction for `m`: media-level attribute over session-level, sendrecv when
     /// neither is present (RFC 3264 section 5.1).
     pub fn media_direction(&self, m: &MediaDescription) -> Direction {
-        m.direction.or(self.direction).unwrap_or(Direction::SendRecv)
+        m.direction
+            .or(self.direction)
+            .unwrap_or(Direction::SendRecv)
     }
 
     /// The RTP clock rate for a payload type: from `a=rtpmap`, else the static table of

@@ -31,6 +31,7 @@ fn main() {
             r.msg.anomalies
         ),
         Event::Malformed(m) => println!("{} malformed {} {}", m.frame, m.layer.as_str(), m.reason),
+        Event::Flow(_) | Event::Call(_) => {}
     };
     src.run(|frame, _| {
         engine.handle(frame);

@@ -8,6 +8,7 @@
 
 pub mod accounting;
 pub mod analyze;
+pub mod correlate;
 pub mod decode;
 pub mod engine;
 pub mod media;

@@ -27,10 +27,16 @@ fn json_lines_start_with_meta_and_end_with_summary() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len(), 2);
-    assert_eq!(lines[0]["kind"], "meta");
+    let kinds: Vec<&str> = lines.iter().map(|l| l["kind"].as_str().unwrap()).collect();
+    // Flows close before their call is released; the summary is last.
+    assert_eq!(kinds, vec!["meta", "flow", "call", "summary"]);
     assert_eq!(lines[0]["schema_version"], 1);
-    let s = &lines[1];
+    let flow = &lines[1];
+    assert_eq!(flow["proto"], "rtp");
+    assert_eq!(flow["packets"], 501);
+    assert_eq!(flow["matched"], "exact");
+    assert_eq!(flow["call_id"], lines[2]["call_id"]);
+    let s = &lines[3];
     assert_eq!(s["kind"], "summary");
     // tshark: 507 frames, INVITE/ACK/BYE, 180, 200 x2, 501 RTP packets in one stream.
     assert_eq!(s["packets_read"], 507);

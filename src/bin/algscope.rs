@@ -16,7 +16,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use algscope::analyze::{analyze_files, AnalyzeError};
 use algscope::engine::{Config, Engine};
-use algscope::report::{json::JsonSink, table::TableSink, Sink};
+use algscope::report::{json::JsonSink, ladder::LadderSink, table::TableSink, Sink};
 use algscope::source::{LiveOptions, LiveSource};
 
 #[derive(Parser)]
@@ -58,8 +58,11 @@ struct AnalyzeArgs {
     #[arg(long, value_name = "SECONDS", requires = "interface")]
     duration: Option<u64>,
     /// Print JSON lines (schema in docs/json-schema.md) instead of tables.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "call")]
     json: bool,
+    /// Print a ladder diagram of this Call-ID (SIP messages, media epochs, media).
+    #[arg(long, value_name = "CALLID")]
+    call: Option<String>,
     /// No progress bar.
     #[arg(short, long)]
     quiet: bool,
@@ -95,9 +98,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn sink(json: bool) -> Box<dyn Sink> {
+fn sink(args: &AnalyzeArgs) -> Box<dyn Sink> {
     let out = io::BufWriter::new(io::stdout().lock());
-    if json {
+    if let Some(call) = &args.call {
+        Box::new(LadderSink::new(out, call))
+    } else if args.json {
         Box::new(JsonSink::new(out))
     } else {
         Box::new(TableSink::new(out))
@@ -118,7 +123,7 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         ProgressStyle::with_template("{spinner} {bytes}/{total_bytes} {wide_bar} {eta}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let mut sink = sink(args.json);
+    let mut sink = sink(&args);
     let result = analyze_files(
         &args.files,
         Config::default(),
@@ -151,7 +156,7 @@ fn analyze_live(iface: &str, args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         snaplen: 65_535,
         promiscuous: true,
     })?;
-    let mut sink = sink(args.json);
+    let mut sink = sink(args);
     sink.begin(&[format!("live:{iface}")])?;
     let mut engine = Engine::new(Config::default());
     let started = Instant::now();

@@ -11,12 +11,15 @@
 //! 3. [`Engine::finish`] once at the end: it resolves everything still pending (fragments,
 //!    TCP streams) and returns the [`Summary`]; call `poll` once more after it.
 
+mod media;
 mod path;
+mod signalling;
 mod stats;
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 
+pub use media::{CallRecord, FlowRecord};
 pub use stats::{DecodeStats, SipStats, Summary};
 
 use crate::accounting::{Accounting, Class};
@@ -40,6 +43,16 @@ pub struct Config {
     pub max_tunnel_depth: u8,
     /// How often (in capture time) timeouts are checked.
     pub housekeeping_interval: Duration,
+    /// Calls tracked at once (beyond it new calls are not tracked, and counted).
+    pub max_calls: usize,
+    /// Finished transactions are kept this long (to recognise late retransmissions).
+    pub transaction_linger: Duration,
+    /// A finished call (and its media) is released this long after its last message.
+    pub call_linger: Duration,
+    /// A media flow with no packet for this long is closed.
+    pub flow_idle: Duration,
+    /// Media flows tracked at once.
+    pub max_flows: usize,
 }
 
 impl Default for Config {
@@ -51,6 +64,11 @@ impl Default for Config {
             max_queued_events: 100_000,
             max_tunnel_depth: 4,
             housekeeping_interval: Duration::from_secs(1),
+            max_calls: 100_000,
+            transaction_linger: Duration::from_secs(32),
+            call_linger: Duration::from_secs(60),
+            flow_idle: Duration::from_secs(30),
+            max_flows: 200_000,
         }
     }
 }
@@ -110,6 +128,11 @@ pub struct MalformedRecord {
 pub enum Event {
     Sip(Box<SipRecord>),
     Malformed(MalformedRecord),
+    /// A media flow closed (idle, evicted, or end of capture).
+    Flow(Box<FlowRecord>),
+    /// A call released (finished and quiet for the linger time, or end of capture),
+    /// with its epochs and the flows attributed to it.
+    Call(Box<CallRecord>),
 }
 
 /// The engine. See the module documentation for the calling order.
@@ -130,6 +153,9 @@ pub struct Engine {
     events: VecDeque<Event>,
     events_dropped: u64,
     stream_scratch: Vec<StreamEvent>,
+    sig: signalling::Signalling,
+    expectations: crate::correlate::Expectations,
+    media: media::MediaState,
 }
 
 impl Default for Engine {
@@ -156,6 +182,9 @@ impl Engine {
             events: VecDeque::new(),
             events_dropped: 0,
             stream_scratch: Vec::new(),
+            sig: signalling::Signalling::default(),
+            expectations: crate::correlate::Expectations::default(),
+            media: media::MediaState::default(),
         }
     }
 
@@ -203,6 +232,8 @@ impl Engine {
         self.tcp.finish(self.frame_no, &mut out);
         self.stream_events(&mut out);
         self.stream_scratch = out;
+        self.signalling_finish();
+        self.media_finish();
         self.summary()
     }
 
@@ -233,6 +264,8 @@ impl Engine {
         self.tcp.expire(self.now, &mut out);
         self.stream_events(&mut out);
         self.stream_scratch = out;
+        self.signalling_timers();
+        self.media_timers();
     }
 
     fn push_event(&mut self, ev: Event) {

@@ -12,16 +12,22 @@ use crate::decode::link::{self, LinkFacts, Network};
 use crate::decode::tcp::{Segment, SegmentClass, StreamEvent, StreamKey};
 use crate::decode::tunnel::{self, Inner, TunnelKind};
 use crate::decode::{be16, DecodeError, FragmentInfo, IpInfo, Layer};
+use crate::media::flow::{FlowProto, MediaPacket};
 use crate::media::{rtcp, rtp, stun};
 use crate::sip;
 
 /// Per-packet context carried down the layers.
 pub(super) struct Ctx {
     frame: u64,
+    /// The frame's own capture time.
+    ts: crate::time::Timestamp,
     /// The snaplen cut this frame.
     cut: bool,
     /// Frames of earlier IP fragments of the datagram being decoded.
     fragment_frames: Vec<u64>,
+    /// DSCP and length of the (innermost) IP packet.
+    dscp: u8,
+    ip_len: usize,
 }
 
 const PROTO_IPV4_IN_IP: u8 = 4;
@@ -40,8 +46,11 @@ impl Engine {
     pub(super) fn decode_frame(&mut self, frame: &Frame<'_>) -> Class {
         let mut ctx = Ctx {
             frame: self.frame_no,
+            ts: frame.ts,
             cut: (frame.data.len() as u64) < u64::from(frame.orig_len),
             fragment_frames: Vec::new(),
+            dscp: 0,
+            ip_len: 0,
         };
         if ctx.cut {
             self.decode_stats.snaplen_cut += 1;
@@ -142,6 +151,8 @@ impl Engine {
         };
         let payload = ip.payload();
         let incomplete = payload.incomplete;
+        ctx.dscp = info.dscp;
+        ctx.ip_len = bytes.len();
         if payload.fragmented {
             let Some(frag) = frag else {
                 self.record_malformed(
@@ -338,7 +349,7 @@ impl Engine {
                     self.sip_message(SipRecord {
                         frame: ctx.frame,
                         other_frames,
-                        ts: self.now,
+                        ts: ctx.ts,
                         transport: Transport::Udp,
                         src,
                         dst,
@@ -370,13 +381,31 @@ impl Engine {
         if stun::is_stun(data) {
             return Class::Stun;
         }
-        if rtcp::parse(data).is_some() {
-            return Class::Rtcp;
-        }
-        if src.port() >= RTP_MIN_PORT && dst.port() >= RTP_MIN_PORT && rtp::parse(data).is_ok() {
-            return Class::Rtp;
-        }
-        Class::UdpOther
+        let (class, proto, hdr) = if self.expectations.is_udptl(dst) {
+            (Class::Udptl, FlowProto::Udptl, None)
+        } else if rtcp::parse(data).is_some() {
+            (Class::Rtcp, FlowProto::Rtcp, None)
+        } else {
+            let dynamic = src.port() >= RTP_MIN_PORT && dst.port() >= RTP_MIN_PORT;
+            match rtp::parse(data) {
+                Ok(h) if dynamic || self.expectations.is_announced(dst) => {
+                    (Class::Rtp, FlowProto::Rtp, Some(h))
+                }
+                _ => return Class::UdpOther,
+            }
+        };
+        self.media_packet(MediaPacket {
+            ts: ctx.ts,
+            frame: ctx.frame,
+            src,
+            dst,
+            proto,
+            rtp: hdr,
+            payload: data,
+            ip_len: ctx.ip_len,
+            dscp: ctx.dscp,
+        });
+        class
     }
 
     fn tcp(&mut self, ctx: &mut Ctx, info: &IpInfo, seg: &[u8], incomplete: bool) -> Class {
@@ -480,6 +509,7 @@ impl Engine {
 
     fn sip_message(&mut self, rec: SipRecord) {
         self.sip_stats.count(&rec.msg, rec.transport);
+        self.signalling(&rec);
         self.push_event(Event::Sip(Box::new(rec)));
     }
 

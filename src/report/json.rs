@@ -7,8 +7,10 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use super::calls::{coincident_gaps, last_attribution, media_legs, quality};
 use super::Sink;
-use crate::engine::{Event, MalformedRecord, Summary};
+use crate::engine::{CallRecord, Event, FlowRecord, MalformedRecord, Summary};
+use crate::sip::call::{MediaLine, Side};
 use crate::source::SourceReport;
 
 /// Bumped when a field changes meaning or is removed (never for additions).
@@ -134,6 +136,8 @@ impl<W: Write> Sink for JsonSink<W> {
                 reason,
             }),
             Event::Sip(_) => Ok(()),
+            Event::Call(rec) => self.line(&call_line(rec)),
+            Event::Flow(rec) => self.line(&flow_line(rec)),
         }
     }
 
@@ -193,4 +197,185 @@ impl<W: Write> Sink for JsonSink<W> {
         self.line(&line)?;
         self.out.flush()
     }
+}
+
+fn direction_name(from: Side) -> &'static str {
+    match from {
+        Side::Caller => "caller->callee",
+        Side::Callee => "callee->caller",
+    }
+}
+
+fn line_json(l: &MediaLine) -> serde_json::Value {
+    serde_json::json!({
+        "frame": l.frame,
+        "side": l.side.as_str(),
+        "stream": l.index,
+        "media": l.media.as_str(),
+        "proto": l.proto,
+        "addr": l.addr.map(|a| a.to_string()),
+        "port": l.port,
+        "rtcp_port": l.rtcp_port,
+        "direction": l.direction.as_str(),
+        "connection": l.connection_raw,
+        "codecs": l.codecs,
+        "t38": l.t38.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect::<serde_json::Map<_, _>>(),
+        "signalling_src": l.signalling_src.to_string(),
+    })
+}
+
+/// The `call` line (schema in docs/json-schema.md).
+pub(crate) fn call_line(rec: &CallRecord) -> serde_json::Value {
+    let c = &rec.call;
+    let epochs: Vec<serde_json::Value> = c
+        .epochs
+        .iter()
+        .map(|e| {
+            serde_json::json!({
+                "index": e.index,
+                "trigger": e.trigger,
+                "offerer": e.offerer.as_str(),
+                "offer_frame": e.offer_frame,
+                "answer_frame": e.answer_frame,
+                "start": e.start.to_string(),
+                "end": e.end.map(|t| t.to_string()),
+                "early": e.early,
+                "to_tag": e.to_tag,
+                "lines": e.lines.iter().map(line_json).collect::<Vec<_>>(),
+                "origins": e.origins.iter().map(|o| serde_json::json!({
+                    "side": o.side.as_str(), "frame": o.frame, "raw": o.raw,
+                    "addr": o.addr.map(|a| a.to_string()), "session_version": o.session_version,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let failed: Vec<serde_json::Value> = c
+        .failed_offers
+        .iter()
+        .map(|f| {
+            serde_json::json!({
+                "trigger": f.trigger,
+                "offerer": f.offerer.as_str(),
+                "frame": f.frame,
+                "code": f.code,
+                "response_frame": f.response_frame,
+                "lines": f.lines.iter().map(line_json).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let media: Vec<serde_json::Value> = media_legs(rec)
+        .iter()
+        .map(|l| {
+            serde_json::json!({
+                "epoch": l.epoch,
+                "stream": l.stream,
+                "direction": direction_name(l.from),
+                "proto": l.proto.as_str(),
+                "packets": l.packets,
+                "matched": l.matched.as_str(),
+                "flows": l.flows,
+                "first_frame": l.first_frame,
+                "last_frame": l.last_frame,
+            })
+        })
+        .collect();
+    let quality: Vec<serde_json::Value> = quality(rec)
+        .iter()
+        .map(|q| {
+            serde_json::json!({
+                "direction": direction_name(q.from),
+                "packets": q.packets,
+                "expected": q.expected,
+                "lost": q.lost,
+                "loss_pct": q.loss_pct,
+                "max_jitter_ms": q.max_jitter_ms,
+                "mean_jitter_ms": q.mean_jitter_ms,
+                "kbps": q.kbps,
+                "dscp": q.dscp,
+                "ef": q.ef,
+                "rtcp_fraction_lost_pct": q.rtcp_fraction_lost_pct,
+                "rtcp_cumulative_lost": q.rtcp_cumulative_lost,
+                "rtt_ms": q.rtt_ms,
+                "payload_type": q.payload_type,
+                "assumed_delay_ms": q.assumed_delay_ms,
+                "r_factor_estimate": q.r_factor,
+                "mos_estimate": q.mos,
+            })
+        })
+        .collect();
+    let gaps = coincident_gaps(rec);
+    let end = c.ended.map(|(t, _)| t);
+    serde_json::json!({
+        "kind": "call",
+        "call_id": c.call_id,
+        "leg": c.id,
+        "from": c.from,
+        "to": c.to,
+        "caller": c.caller_sig.to_string(),
+        "callee": c.callee_sig.to_string(),
+        "start": c.start.to_string(),
+        "start_frame": c.start_frame,
+        "start_missing": c.start_missing,
+        "answered": c.answered.map(|(t, _)| t.to_string()),
+        "end": end.map(|t| t.to_string()),
+        "duration_s": end.map(|e| e.since(c.start).as_secs_f64()),
+        "state": c.state.name(),
+        "messages": c.messages,
+        "epochs": epochs,
+        "failed_offers": failed,
+        "media": media,
+        "quality": quality,
+        "capture_loss": {"coincident_gaps": gaps, "suspected": gaps > 0},
+    })
+}
+
+/// The `flow` line (schema in docs/json-schema.md).
+pub(crate) fn flow_line(rec: &FlowRecord) -> serde_json::Value {
+    let f = &rec.flow;
+    let a = last_attribution(f);
+    let call_id = a.and_then(|a| rec.call_ids.get(&a.call));
+    let rtp = f.rtp.as_ref();
+    serde_json::json!({
+        "kind": "flow",
+        "id": f.id,
+        "src": f.key.src.to_string(),
+        "dst": f.key.dst.to_string(),
+        "proto": f.key.proto.as_str(),
+        "ssrc": rtp.map(|_| format!("0x{:08x}", f.key.ssrc)),
+        "packets": f.packets,
+        "lost": rtp.map(|r| r.lost()),
+        "max_jitter_ms": rtp.map(|r| r.max_jitter_ms()),
+        "mean_jitter_ms": rtp.map(|r| r.mean_jitter_ms()),
+        "max_delta_ms": rtp.map(|r| r.max_delta_ms()),
+        "first_ts": f.first_ts.to_string(),
+        "last_ts": f.last_ts.to_string(),
+        "first_frame": f.first_frame,
+        "last_frame": f.last_frame,
+        "kbps": f.kbps(),
+        "dscp": f.dscp_values(),
+        "call_id": call_id,
+        "leg": a.filter(|_| call_id.is_some()).map(|a| a.call),
+        "epoch": a.filter(|_| call_id.is_some()).map(|a| a.epoch),
+        "stream": a.filter(|_| call_id.is_some()).map(|a| a.stream),
+        "direction": a.filter(|_| call_id.is_some()).map(|a| direction_name(a.from)),
+        "matched": match (a, call_id) {
+            (Some(a), Some(_)) => a.how.as_str(),
+            _ => "unmatched",
+        },
+        "udptl": (f.key.proto == crate::media::flow::FlowProto::Udptl).then(|| serde_json::json!({
+            "expected": f.udptl.expected(),
+            "duplicates": f.udptl.duplicates,
+            "out_of_order": f.udptl.out_of_order,
+            "t30_indicator": f.udptl.t30_indicator,
+            "t30_data": f.udptl.t30_data,
+        })),
+        "epochs": f.epochs.iter().map(|s| serde_json::json!({
+            "call_id": s.attribution.and_then(|a| rec.call_ids.get(&a.call)),
+            "epoch": s.attribution.map(|a| a.epoch),
+            "matched": s.attribution.map(|a| a.how.as_str()).unwrap_or("unmatched"),
+            "packets": s.packets,
+            "first_frame": s.first_frame,
+            "last_frame": s.last_frame,
+        })).collect::<Vec<_>>(),
+    })
 }

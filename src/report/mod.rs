@@ -1,7 +1,9 @@
 //! Reports: the engine's records and summary, as a table for people or JSON lines for
 //! scripts. Both implement [`Sink`]; tests use an in-memory writer.
 
+pub mod calls;
 pub mod json;
+pub mod ladder;
 pub mod table;
 
 use std::io;

@@ -4,17 +4,29 @@ use std::io::{self, Write};
 
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Table};
 
+use super::calls::{coincident_gaps, media_legs, packets_from, quality, weakest_match};
 use super::json::anomaly_name;
 use super::Sink;
 use crate::engine::{Event, Summary};
+use crate::media::flow::FlowProto;
+use crate::sip::call::Side;
 use crate::source::SourceReport;
 
 /// Malformed records listed in the table (all are counted).
 const MAX_LISTED: usize = 20;
 
+/// Calls listed in the table (all are counted).
+const MAX_CALL_ROWS: usize = 500;
+
 pub struct TableSink<W: Write> {
     out: W,
     inputs: Vec<String>,
+    calls: Vec<Vec<String>>,
+    calls_total: u64,
+    quality: Vec<Vec<String>>,
+    unmatched: Vec<Vec<String>>,
+    unmatched_total: u64,
+    flows_total: u64,
 }
 
 impl<W: Write> TableSink<W> {
@@ -22,7 +34,28 @@ impl<W: Write> TableSink<W> {
         TableSink {
             out,
             inputs: Vec::new(),
+            calls: Vec::new(),
+            calls_total: 0,
+            quality: Vec::new(),
+            unmatched: Vec::new(),
+            unmatched_total: 0,
+            flows_total: 0,
         }
+    }
+}
+
+fn media_cell(legs: &[super::calls::MediaLeg], from: Side) -> String {
+    let mut parts = Vec::new();
+    for proto in [FlowProto::Rtp, FlowProto::Udptl] {
+        let n = packets_from(legs, from, proto);
+        if let Some(m) = weakest_match(legs, from, proto) {
+            parts.push(format!("{n} {} {}", proto.as_str(), m.as_str()));
+        }
+    }
+    if parts.is_empty() {
+        "none".into()
+    } else {
+        parts.join(", ")
     }
 }
 
@@ -43,7 +76,78 @@ impl<W: Write> Sink for TableSink<W> {
         Ok(())
     }
 
-    fn event(&mut self, _ev: &Event) -> io::Result<()> {
+    fn event(&mut self, ev: &Event) -> io::Result<()> {
+        match ev {
+            Event::Call(rec) => {
+                self.calls_total += 1;
+                if self.calls.len() < MAX_CALL_ROWS {
+                    let c = &rec.call;
+                    let legs = media_legs(rec);
+                    let duration = c
+                        .ended
+                        .map(|(t, _)| format!("{:.1}", t.since(c.start).as_secs_f64()))
+                        .unwrap_or_else(|| "-".into());
+                    self.calls.push(vec![
+                        c.call_id.clone(),
+                        c.from.clone(),
+                        c.to.clone(),
+                        c.start.to_string(),
+                        duration,
+                        c.state.name(),
+                        c.epochs.len().to_string(),
+                        media_cell(&legs, Side::Caller),
+                        media_cell(&legs, Side::Callee),
+                    ]);
+                    let gaps = coincident_gaps(rec);
+                    for q in quality(rec) {
+                        let opt = |v: Option<f64>, unit: &str| {
+                            v.map(|x| format!("{x:.1}{unit}"))
+                                .unwrap_or_else(|| "-".into())
+                        };
+                        self.quality.push(vec![
+                            c.call_id.clone(),
+                            match q.from {
+                                Side::Caller => "caller->callee".into(),
+                                Side::Callee => "callee->caller".into(),
+                            },
+                            q.packets.to_string(),
+                            format!("{} ({:.1}%)", q.lost, q.loss_pct),
+                            format!("{:.2} / {:.2}", q.mean_jitter_ms, q.max_jitter_ms),
+                            opt(q.kbps, ""),
+                            q.dscp
+                                .iter()
+                                .map(|d| d.to_string())
+                                .collect::<Vec<_>>()
+                                .join(","),
+                            opt(q.rtt_ms, " ms"),
+                            opt(q.mos, ""),
+                            if gaps > 0 {
+                                format!("capture loss? ({gaps} gaps both ways)")
+                            } else {
+                                String::new()
+                            },
+                        ]);
+                    }
+                }
+            }
+            Event::Flow(rec) => {
+                self.flows_total += 1;
+                if rec.call_ids.is_empty() {
+                    self.unmatched_total += 1;
+                    if self.unmatched.len() < MAX_LISTED {
+                        let f = &rec.flow;
+                        self.unmatched.push(vec![
+                            f.key.src.to_string(),
+                            f.key.dst.to_string(),
+                            f.key.proto.as_str().to_string(),
+                            f.packets.to_string(),
+                            format!("{}-{}", f.first_frame, f.last_frame),
+                        ]);
+                    }
+                }
+            }
+            _ => {}
+        }
         Ok(())
     }
 
@@ -82,6 +186,60 @@ impl<W: Write> Sink for TableSink<W> {
                 t.add_row(vec![Cell::new(format!("{c} (response)")), right(n)]);
             }
             writeln!(out, "\nSIP messages\n{t}")?;
+        }
+
+        if !self.calls.is_empty() {
+            let mut t = table(&[
+                "Call-ID",
+                "from",
+                "to",
+                "start",
+                "s",
+                "state",
+                "epochs",
+                "caller->callee",
+                "callee->caller",
+            ]);
+            for row in &self.calls {
+                t.add_row(row.iter().map(Cell::new));
+            }
+            writeln!(
+                out,
+                "\nCalls ({} in all; media: packets, protocol, how matched)\n{t}",
+                self.calls_total
+            )?;
+        }
+        if !self.quality.is_empty() {
+            let mut t = table(&[
+                "Call-ID",
+                "direction",
+                "packets",
+                "lost",
+                "jitter mean/max ms",
+                "kbps",
+                "DSCP",
+                "RTT",
+                "MOS (est.)",
+                "note",
+            ]);
+            for row in &self.quality {
+                t.add_row(row.iter().map(Cell::new));
+            }
+            writeln!(
+                out,
+                "\nMedia quality (MOS: ITU-T G.107 E-model estimate)\n{t}"
+            )?;
+        }
+        if !self.unmatched.is_empty() {
+            let mut t = table(&["src", "dst", "proto", "packets", "frames"]);
+            for row in &self.unmatched {
+                t.add_row(row.iter().map(Cell::new));
+            }
+            writeln!(
+                out,
+                "\nMedia flows matched to no call ({} of {} flows)\n{t}",
+                self.unmatched_total, self.flows_total
+            )?;
         }
 
         let mut t = table(&["class", "packets", "%"]);

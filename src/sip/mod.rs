@@ -10,15 +10,18 @@
 
 /// Where the SDP is in a body (plain or multipart).
 mod body;
+pub mod call;
 pub mod framing;
 /// Allocation-free line and header-field scanning shared by the parser and the framer.
 mod lines;
 pub mod message;
 mod parse;
+pub mod registration;
 /// Allocation-free start-line recognition.
 mod start;
 /// Token classes, list and parameter splitting.
 mod text;
+pub mod transaction;
 /// URIs and name-addr values (rsip types plain host/port).
 mod uri;
 /// Via entries (rsip's typed Via where it can be trusted).

@@ -19,6 +19,8 @@ pub fn fixture(rel: &str) -> PathBuf {
 pub struct Collect {
     pub sip: Vec<SipRecord>,
     pub malformed: Vec<algscope::engine::MalformedRecord>,
+    pub calls: Vec<algscope::engine::CallRecord>,
+    pub flows: Vec<algscope::engine::FlowRecord>,
 }
 
 impl Sink for Collect {
@@ -29,6 +31,8 @@ impl Sink for Collect {
         match ev {
             Event::Sip(r) => self.sip.push((**r).clone()),
             Event::Malformed(m) => self.malformed.push(m.clone()),
+            Event::Call(c) => self.calls.push((**c).clone()),
+            Event::Flow(f) => self.flows.push((**f).clone()),
         }
         Ok(())
     }

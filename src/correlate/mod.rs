@@ -1,0 +1,256 @@
+//! Correlation: which call, epoch and stream a media flow belongs to, and how that was
+//! decided.
+//!
+//! Every completed offer/answer epoch gives each side a place where it said it would
+//! receive each stream (its SDP address and port, and the RTCP port). A flow is matched,
+//! in this order of trust:
+//! 1. `exact`: it is sent to an address:port an SDP announced;
+//! 2. `latched`: it is sent to the port an SDP announced but at the address the receiver's
+//!    SIP came from (a NAT that kept the port), or to the address the receiver's own
+//!    media comes from (symmetric RTP, what rtpengine-style latching does);
+//! 3. `port-only`: only the port matches, while the call is up;
+//! 4. `unmatched`.
+//!
+//! Among several candidates the epoch in force at the packet's time wins (media may start
+//! a little before the answer is captured, so a 2 s grace is allowed).
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+
+use crate::sip::call::{Call, Epoch, Side};
+use crate::time::{Duration, Timestamp};
+
+/// How a flow was matched to its expectation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MatchKind {
+    Exact,
+    Latched,
+    PortOnly,
+    Unmatched,
+}
+
+impl MatchKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchKind::Exact => "exact",
+            MatchKind::Latched => "latched",
+            MatchKind::PortOnly => "port-only",
+            MatchKind::Unmatched => "unmatched",
+        }
+    }
+}
+
+/// What a flow was matched to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Attribution {
+    /// `Call::id`.
+    pub call: u64,
+    pub epoch: usize,
+    /// m= line position.
+    pub stream: usize,
+    /// The side that sends this flow.
+    pub from: Side,
+    pub how: MatchKind,
+    /// The flow is RTCP (to the RTCP port) rather than the media itself.
+    pub rtcp: bool,
+    /// The stream is UDPTL (T.38).
+    pub udptl: bool,
+}
+
+/// One place where a side said it would receive a stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Target {
+    call: u64,
+    epoch: usize,
+    stream: usize,
+    receiver: Side,
+    rtcp: bool,
+    udptl: bool,
+    start: Timestamp,
+    /// The receiver's signalling source IP (its public address behind a NAT).
+    sig_ip: IpAddr,
+}
+
+/// Media may arrive shortly before its answer is captured.
+const GRACE: Duration = Duration::from_secs(2);
+
+/// The expectations of every call that is still tracked.
+#[derive(Debug, Default)]
+pub struct Expectations {
+    by_addr: HashMap<SocketAddr, Vec<Target>>,
+    by_port: HashMap<u16, Vec<Target>>,
+    /// Where a side's media comes from (symmetric RTP: it receives there too).
+    latched: HashMap<SocketAddr, Vec<Target>>,
+    /// Call time windows: (start, end) for port-only matching.
+    windows: HashMap<u64, (Timestamp, Option<Timestamp>)>,
+    /// Bumped whenever an expectation is added or removed: flows matched at an older
+    /// generation are matched again on their next packet.
+    generation: u64,
+}
+
+impl Expectations {
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Adds the places of a new epoch of `call`.
+    pub fn add_epoch(&mut self, call: &Call, epoch: &Epoch) {
+        for line in &epoch.lines {
+            let udptl = line.is_udptl();
+            let base = Target {
+                call: call.id,
+                epoch: epoch.index,
+                stream: line.index,
+                receiver: line.side,
+                rtcp: false,
+                udptl,
+                start: epoch.start,
+                sig_ip: line.signalling_src.ip(),
+            };
+            if let Some(addr) = line.receive_addr() {
+                self.insert(addr, base);
+                if let (Some(port), false) = (line.rtcp_port, udptl) {
+                    let rtcp_addr = SocketAddr::new(line.rtcp_addr.unwrap_or(addr.ip()), port);
+                    self.insert(rtcp_addr, Target { rtcp: true, ..base });
+                }
+            }
+        }
+        self.windows.entry(call.id).or_insert((call.start, None));
+        self.generation += 1;
+    }
+
+    fn insert(&mut self, addr: SocketAddr, t: Target) {
+        let v = self.by_addr.entry(addr).or_default();
+        if !v.contains(&t) {
+            v.push(t);
+        }
+        let v = self.by_port.entry(addr.port()).or_default();
+        if !v.contains(&t) {
+            v.push(t);
+        }
+    }
+
+    /// Notes the end of a call (port-only matching stops a little after it).
+    pub fn call_ended(&mut self, call: u64, at: Timestamp) {
+        if let Some(w) = self.windows.get_mut(&call) {
+            w.1 = Some(at);
+        }
+    }
+
+    /// Forgets a released call.
+    pub fn remove_call(&mut self, call: u64) {
+        for map in [&mut self.by_addr, &mut self.latched] {
+            map.retain(|_, v| {
+                v.retain(|t| t.call != call);
+                !v.is_empty()
+            });
+        }
+        self.by_port.retain(|_, v| {
+            v.retain(|t| t.call != call);
+            !v.is_empty()
+        });
+        self.windows.remove(&call);
+        self.generation += 1;
+    }
+
+    /// Remembers that `from` is where `sender` of (call, epoch, stream) sends media from.
+    pub fn learn_source(&mut self, from: SocketAddr, a: &Attribution) {
+        let t = Target {
+            call: a.call,
+            epoch: a.epoch,
+            stream: a.stream,
+            receiver: a.from,
+            rtcp: a.rtcp,
+            udptl: a.udptl,
+            start: Timestamp::ZERO,
+            sig_ip: from.ip(),
+        };
+        let v = self.latched.entry(from).or_default();
+        if !v.contains(&t) && v.len() < 16 {
+            v.push(t);
+            self.generation += 1;
+        }
+    }
+
+    /// Whether an SDP announced `dst` as a UDPTL port.
+    pub fn is_udptl(&self, dst: SocketAddr) -> bool {
+        self.by_addr
+            .get(&dst)
+            .is_some_and(|v| v.iter().any(|t| t.udptl && !t.rtcp))
+    }
+
+    /// Whether an SDP announced `dst` at all (for RTP on ports the heuristic avoids).
+    pub fn is_announced(&self, dst: SocketAddr) -> bool {
+        self.by_addr.contains_key(&dst)
+    }
+
+    /// Matches a packet sent to `dst` at `ts`.
+    pub fn lookup(&self, dst: SocketAddr, ts: Timestamp) -> Option<Attribution> {
+        if let Some(t) = self.by_addr.get(&dst).and_then(|v| self.best(v, ts)) {
+            return Some(attr(t, MatchKind::Exact));
+        }
+        if let Some(v) = self.by_port.get(&dst.port()) {
+            let nat: Vec<Target> = v.iter().copied().filter(|t| t.sig_ip == dst.ip()).collect();
+            if let Some(t) = self.best(&nat, ts) {
+                return Some(attr(t, MatchKind::Latched));
+            }
+        }
+        if let Some(t) = self.latched.get(&dst).and_then(|v| self.best(v, ts)) {
+            return Some(attr(t, MatchKind::Latched));
+        }
+        if let Some(v) = self.by_port.get(&dst.port()) {
+            let live: Vec<Target> = v
+                .iter()
+                .copied()
+                .filter(|t| self.in_window(t.call, ts))
+                .collect();
+            if let Some(t) = self.best(&live, ts) {
+                return Some(attr(t, MatchKind::PortOnly));
+            }
+        }
+        None
+    }
+
+    fn in_window(&self, call: u64, ts: Timestamp) -> bool {
+        match self.windows.get(&call) {
+            Some((start, end)) => {
+                ts.plus(GRACE) >= *start && end.is_none_or(|e| ts <= e.plus(Duration::from_secs(5)))
+            }
+            None => false,
+        }
+    }
+}
+
+impl Expectations {
+    /// The target to credit: among the calls that expect this address and are up at
+    /// `ts` (else all of them), the first call seen (the same SDP on two legs of one
+    /// call, through a proxy, is one media path), and in it the latest epoch started by
+    /// `ts` (with grace), else its earliest.
+    fn best(&self, v: &[Target], ts: Timestamp) -> Option<Target> {
+        let live = v
+            .iter()
+            .filter(|t| self.in_window(t.call, ts))
+            .map(|t| t.call)
+            .min();
+        let call = live.or_else(|| v.iter().map(|t| t.call).min())?;
+        let of_call = || v.iter().filter(move |t| t.call == call);
+        let started = of_call()
+            .filter(|t| t.start <= ts.plus(GRACE))
+            .max_by_key(|t| (t.start, t.epoch));
+        started
+            .or_else(|| of_call().min_by_key(|t| (t.start, t.epoch)))
+            .copied()
+    }
+}
+
+fn attr(t: Target, how: MatchKind) -> Attribution {
+    Attribution {
+        call: t.call,
+        epoch: t.epoch,
+        stream: t.stream,
+        from: t.receiver.other(),
+        how,
+        rtcp: t.rtcp,
+        udptl: t.udptl,
+    }
+}

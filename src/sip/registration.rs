@@ -1,0 +1,137 @@
+//! REGISTER bindings per address-of-record (RFC 3261 section 10) and OPTIONS keepalives,
+//! as the later registration findings need them: who registered from where, how often,
+//! with which Contact and expiry, and how the registrar answered.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use super::message::{Method, SipMessage};
+use crate::time::Timestamp;
+
+/// One REGISTER request and its outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegisterAttempt {
+    pub frame: u64,
+    pub ts: Timestamp,
+    pub src: SocketAddr,
+    pub contacts: Vec<String>,
+    /// Expiry asked for (Contact `expires` parameter, else the Expires header).
+    pub expires: Option<u32>,
+    pub cseq: u32,
+    /// Final response code and frame, when seen.
+    pub response: Option<(u16, u64)>,
+    /// Expiry the registrar granted (in the 200's Contact or Expires).
+    pub granted_expires: Option<u32>,
+}
+
+/// Everything seen for one address-of-record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    pub aor: String,
+    pub attempts: Vec<RegisterAttempt>,
+    /// Attempts beyond the kept ones (bounded).
+    pub dropped_attempts: u64,
+}
+
+impl Binding {
+    /// Distinct source addresses the REGISTERs came from.
+    pub fn sources(&self) -> Vec<SocketAddr> {
+        let mut v: Vec<SocketAddr> = self.attempts.iter().map(|a| a.src).collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+}
+
+const MAX_ATTEMPTS: usize = 256;
+const MAX_AORS: usize = 65_536;
+
+/// Registrations and OPTIONS pings.
+#[derive(Debug, Default)]
+pub struct Registrations {
+    pub bindings: HashMap<String, Binding>,
+    /// OPTIONS requests per (source, destination).
+    pub options: HashMap<(SocketAddr, SocketAddr), u64>,
+    pub dropped_aors: u64,
+}
+
+fn expires_of(msg: &SipMessage) -> Option<u32> {
+    msg.contacts.iter().find_map(|c| c.expires).or_else(|| {
+        msg.header("Expires")
+            .and_then(|h| h.value.trim().parse().ok())
+    })
+}
+
+impl Registrations {
+    pub fn on_message(
+        &mut self,
+        msg: &SipMessage,
+        frame: u64,
+        ts: Timestamp,
+        src: SocketAddr,
+        dst: SocketAddr,
+        retransmission: bool,
+    ) {
+        let Some(cseq) = &msg.cseq else { return };
+        match (msg.method(), &cseq.method) {
+            (Some(Method::Options), _)
+                if !retransmission
+                    && (self.options.len() < MAX_AORS
+                        || self.options.contains_key(&(src, dst))) =>
+            {
+                *self.options.entry((src, dst)).or_default() += 1;
+            }
+            (Some(Method::Register), _) if !retransmission => {
+                let Some(aor) = msg.to.as_ref().map(|t| t.uri.raw.clone()) else {
+                    return;
+                };
+                if !self.bindings.contains_key(&aor) && self.bindings.len() >= MAX_AORS {
+                    self.dropped_aors += 1;
+                    return;
+                }
+                let b = self.bindings.entry(aor.clone()).or_insert_with(|| Binding {
+                    aor,
+                    attempts: Vec::new(),
+                    dropped_attempts: 0,
+                });
+                if b.attempts.len() >= MAX_ATTEMPTS {
+                    b.dropped_attempts += 1;
+                    return;
+                }
+                b.attempts.push(RegisterAttempt {
+                    frame,
+                    ts,
+                    src,
+                    contacts: msg.contacts.iter().map(|c| c.raw.clone()).collect(),
+                    expires: expires_of(msg),
+                    cseq: cseq.seq,
+                    response: None,
+                    granted_expires: None,
+                });
+            }
+            (None, Method::Register) => {
+                let code = msg.status().unwrap_or(0);
+                if code < 200 {
+                    return;
+                }
+                let Some(aor) = msg.to.as_ref().map(|t| &t.uri.raw) else {
+                    return;
+                };
+                if let Some(b) = self.bindings.get_mut(aor) {
+                    if let Some(a) = b
+                        .attempts
+                        .iter_mut()
+                        .rev()
+                        .find(|a| a.cseq == cseq.seq && a.response.is_none())
+                    {
+                        a.response = Some((code, frame));
+                        if (200..300).contains(&code) {
+                            a.granted_expires = expires_of(msg);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}

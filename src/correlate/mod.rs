@@ -12,7 +12,7 @@
 //! 4. `unmatched`.
 //!
 //! Among several candidates the epoch in force at the packet's time wins (media may start
-//! a little before the answer is captured, so a 2 s grace is allowed).
+//! a little before the first answer is captured, so a 2 s grace is allowed before it).
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -69,6 +69,10 @@ struct Target {
     start: Timestamp,
     /// The receiver's signalling source IP (its public address behind a NAT).
     sig_ip: IpAddr,
+    /// Where the sending side said it receives this stream in the same epoch: with
+    /// symmetric RTP, where its packets come from (tells apart concurrent calls that
+    /// announce the same receive address).
+    peer: Option<SocketAddr>,
 }
 
 /// Media may arrive shortly before its answer is captured.
@@ -97,6 +101,9 @@ impl Expectations {
     pub fn add_epoch(&mut self, call: &Call, epoch: &Epoch) {
         for line in &epoch.lines {
             let udptl = line.is_udptl();
+            let peer = epoch
+                .line(line.side.other(), line.index)
+                .and_then(|l| l.receive_addr());
             let base = Target {
                 call: call.id,
                 epoch: epoch.index,
@@ -106,6 +113,7 @@ impl Expectations {
                 udptl,
                 start: epoch.start,
                 sig_ip: line.signalling_src.ip(),
+                peer,
             };
             if let Some(addr) = line.receive_addr() {
                 self.insert(addr, base);
@@ -164,6 +172,7 @@ impl Expectations {
             udptl: a.udptl,
             start: Timestamp::ZERO,
             sig_ip: from.ip(),
+            peer: None,
         };
         let v = self.latched.entry(from).or_default();
         if !v.contains(&t) && v.len() < 16 {
@@ -184,18 +193,18 @@ impl Expectations {
         self.by_addr.contains_key(&dst)
     }
 
-    /// Matches a packet sent to `dst` at `ts`.
-    pub fn lookup(&self, dst: SocketAddr, ts: Timestamp) -> Option<Attribution> {
-        if let Some(t) = self.by_addr.get(&dst).and_then(|v| self.best(v, ts)) {
+    /// Matches a packet sent from `src` to `dst` at `ts`.
+    pub fn lookup(&self, src: SocketAddr, dst: SocketAddr, ts: Timestamp) -> Option<Attribution> {
+        if let Some(t) = self.by_addr.get(&dst).and_then(|v| self.best(v, src, ts)) {
             return Some(attr(t, MatchKind::Exact));
         }
         if let Some(v) = self.by_port.get(&dst.port()) {
             let nat: Vec<Target> = v.iter().copied().filter(|t| t.sig_ip == dst.ip()).collect();
-            if let Some(t) = self.best(&nat, ts) {
+            if let Some(t) = self.best(&nat, src, ts) {
                 return Some(attr(t, MatchKind::Latched));
             }
         }
-        if let Some(t) = self.latched.get(&dst).and_then(|v| self.best(v, ts)) {
+        if let Some(t) = self.latched.get(&dst).and_then(|v| self.best(v, src, ts)) {
             return Some(attr(t, MatchKind::Latched));
         }
         if let Some(v) = self.by_port.get(&dst.port()) {
@@ -204,11 +213,19 @@ impl Expectations {
                 .copied()
                 .filter(|t| self.in_window(t.call, ts))
                 .collect();
-            if let Some(t) = self.best(&live, ts) {
+            if let Some(t) = self.best(&live, src, ts) {
                 return Some(attr(t, MatchKind::PortOnly));
             }
         }
         None
+    }
+
+    /// The call has started (with grace) and not ended at `ts`.
+    fn is_up(&self, call: u64, ts: Timestamp) -> bool {
+        match self.windows.get(&call) {
+            Some((start, end)) => ts.plus(GRACE) >= *start && end.is_none_or(|e| ts <= e),
+            None => false,
+        }
     }
 
     fn in_window(&self, call: u64, ts: Timestamp) -> bool {
@@ -226,18 +243,40 @@ impl Expectations {
     /// `ts` (else all of them), the first call seen (the same SDP on two legs of one
     /// call, through a proxy, is one media path), and in it the latest epoch started by
     /// `ts` (with grace), else its earliest.
-    fn best(&self, v: &[Target], ts: Timestamp) -> Option<Target> {
+    fn best(&self, v: &[Target], src: SocketAddr, ts: Timestamp) -> Option<Target> {
+        // Calls whose sending side announced `src` first (symmetric RTP), then calls up at
+        // `ts`, then calls in the few seconds after their end, then any.
+        let symmetric = v
+            .iter()
+            .filter(|t| t.peer == Some(src) && self.in_window(t.call, ts))
+            .map(|t| t.call)
+            .min();
+        let up = v
+            .iter()
+            .filter(|t| self.is_up(t.call, ts))
+            .map(|t| t.call)
+            .min();
         let live = v
             .iter()
             .filter(|t| self.in_window(t.call, ts))
             .map(|t| t.call)
             .min();
-        let call = live.or_else(|| v.iter().map(|t| t.call).min())?;
+        let call = symmetric
+            .or(up)
+            .or(live)
+            .or_else(|| v.iter().map(|t| t.call).min())?;
         let of_call = || v.iter().filter(move |t| t.call == call);
+        // The epoch in force: the latest started by `ts`; before the first answer, the
+        // first epoch if it starts within the grace (media racing its answer).
         let started = of_call()
-            .filter(|t| t.start <= ts.plus(GRACE))
+            .filter(|t| t.start <= ts)
             .max_by_key(|t| (t.start, t.epoch));
         started
+            .or_else(|| {
+                of_call()
+                    .filter(|t| t.start <= ts.plus(GRACE))
+                    .min_by_key(|t| (t.start, t.epoch))
+            })
             .or_else(|| of_call().min_by_key(|t| (t.start, t.epoch)))
             .copied()
     }

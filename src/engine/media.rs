@@ -94,7 +94,7 @@ impl Engine {
         let mut learn = None;
         if flow.generation != generation {
             flow.generation = generation;
-            let found = self.expectations.lookup(p.dst, p.ts);
+            let found = self.expectations.lookup(p.src, p.dst, p.ts);
             let stale = flow
                 .attribution
                 .is_some_and(|a| !self.sig.calls.contains_key(&a.call));

@@ -183,6 +183,9 @@ pub struct EpochShare {
 /// Epoch shares remembered per flow (beyond it the last share grows).
 const MAX_SHARES: usize = 64;
 
+/// How long before its match a flow's first packets may be (media racing the answer).
+const RACE: crate::time::Duration = crate::time::Duration::from_secs(2);
+
 impl Flow {
     fn new(id: u64, key: FlowKey, ts: Timestamp, frame: u64) -> Flow {
         Flow {
@@ -210,6 +213,13 @@ impl Flow {
     /// Counts a packet into the current epoch share.
     fn share(&mut self, ts: Timestamp, frame: u64) {
         let attribution = self.attribution;
+        // Media racing its answer: a flow's first packets, sent to the offerer before the
+        // answer was captured, belong to the epoch the answer then opens.
+        if let ([lead], Some(_)) = (self.epochs.as_mut_slice(), attribution) {
+            if lead.attribution.is_none() && ts.since(lead.first_ts) <= RACE {
+                lead.attribution = attribution;
+            }
+        }
         let same = self.epochs.last().is_some_and(|s| {
             s.attribution.map(|a| (a.call, a.epoch)) == attribution.map(|a| (a.call, a.epoch))
         });
@@ -227,7 +237,15 @@ impl Flow {
             s.packets += 1;
             s.last_frame = frame;
             s.last_ts = ts;
-            if !same {
+            // Same call and epoch, better evidence (a port-only guess later confirmed as
+            // latched or exact, possibly the other direction): it holds for the whole
+            // share.
+            let better = match (s.attribution, attribution) {
+                (Some(old), Some(new)) => new.how < old.how,
+                (None, Some(_)) => true,
+                _ => false,
+            };
+            if !same || better {
                 s.attribution = attribution;
             }
         }

@@ -17,6 +17,7 @@
 //! - packets of flows tshark cannot tie to SDP (SIP_DTMF2: RTP to 192.168.105.172, an
 //!   address in no SDP) are matched `latched`: sent to where the other side's media
 //!   comes from.
+//!
 //! A proxied call seen on two paths (FAX, ipv6frag) has two legs; media of an SDP both
 //! legs share is credited to the first leg seen.
 

@@ -73,6 +73,19 @@ impl Default for Config {
     }
 }
 
+/// Sizes of the engine's tables (see [`Engine::state_sizes`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StateSizes {
+    pub calls: usize,
+    pub flows: usize,
+    pub closed_flows_held: usize,
+    pub transactions: usize,
+    pub registrations: usize,
+    pub tcp_streams: usize,
+    pub fragment_datagrams: usize,
+    pub queued_events: usize,
+}
+
 /// One captured frame as a source hands it to the engine.
 #[derive(Debug, Clone, Copy)]
 pub struct Frame<'a> {
@@ -214,6 +227,20 @@ impl Engine {
     /// Packets handed in so far.
     pub fn packets(&self) -> u64 {
         self.frame_no
+    }
+
+    /// How much state the engine holds now: what must stay flat over a long live run.
+    pub fn state_sizes(&self) -> StateSizes {
+        StateSizes {
+            calls: self.sig.calls.len(),
+            flows: self.media.flows.len(),
+            closed_flows_held: self.media.call_flows.values().map(Vec::len).sum(),
+            transactions: self.sig.transactions.len(),
+            registrations: self.sig.registrations.bindings.len(),
+            tcp_streams: self.tcp.streams(),
+            fragment_datagrams: self.fragments.pending_datagrams(),
+            queued_events: self.events.len(),
+        }
     }
 
     pub fn accounting(&self) -> &Accounting {

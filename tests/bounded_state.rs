@@ -61,7 +61,7 @@ fn four_hundred_sequential_calls_keep_state_flat() {
     let mut engine = Engine::default();
     let (mut calls, mut flows, mut max_calls, mut max_flows, mut max_tx) = (0, 0, 0, 0, 0);
     let base = 1_767_225_600_000_000_000i64;
-    let mut feed = |engine: &mut Engine, t_ms: i64, bytes: Vec<u8>| {
+    let feed = |engine: &mut Engine, t_ms: i64, bytes: Vec<u8>| {
         let frame = Frame {
             ts: Timestamp::from_nanos(base + t_ms * 1_000_000),
             link: LinkType::Ethernet,

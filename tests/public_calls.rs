@@ -373,3 +373,35 @@ fn flows_without_signalling_stay_unmatched() {
     assert_eq!(flows.iter().sum::<u64>(), 69);
     assert!(run.records.flows.iter().all(|f| f.call_ids.is_empty()));
 }
+
+#[test]
+fn transactions_retransmissions_and_timeouts() {
+    // ndpi__webex.pcap: 22 REGISTERs, CSeq 4 and 5, 11 copies each, never answered
+    // (`tshark -r F -Y sip -T fields -e frame.time_relative -e sip.CSeq`: the copies are
+    // 0.5 s and more apart and the capture runs past 32 s after each first copy).
+    let t = common::run("public/ndpi__webex.pcap").summary.transactions;
+    assert_eq!(
+        (
+            t.transactions,
+            t.retransmissions,
+            t.duplicates,
+            t.timed_out,
+            t.unanswered
+        ),
+        (2, 20, 0, 2, 0)
+    );
+    // sipnab__sipp-branch-scenario.pcapng: 1334 INVITE + 1334 REGISTER + 1135 BYE
+    // transactions (tshark's method counts; ACK is no transaction).
+    let run = common::run("public/sipnab__sipp-branch-scenario.pcapng");
+    assert_eq!(run.summary.transactions.transactions, 3803);
+    assert_eq!(run.summary.calls, 1334);
+    // The FAX capture holds 14 SIP messages captured twice within a millisecond (the
+    // same packet seen on two interfaces): duplicates, not retransmissions.
+    let t = common::run("public/ndpi__FAX-Call-t38-CA-TDM-SIP-FB-1.pcap")
+        .summary
+        .transactions;
+    assert_eq!(
+        (t.transactions, t.retransmissions, t.duplicates),
+        (21, 0, 14)
+    );
+}

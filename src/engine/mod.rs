@@ -276,6 +276,18 @@ impl Engine {
             malformed: self.malformed.clone(),
             malformed_total: self.malformed_total,
             events_dropped: self.events_dropped,
+            transactions: self.sig.transactions.counts,
+            calls: self.sig.next_call,
+            registered_aors: self.sig.registrations.bindings.len() as u64,
+            register_requests: self
+                .sig
+                .registrations
+                .bindings
+                .values()
+                .map(|b| b.attempts.len() as u64 + b.dropped_attempts)
+                .sum(),
+            options_requests: self.sig.registrations.options.values().sum(),
+            state: self.state_sizes(),
         }
     }
 

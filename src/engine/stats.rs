@@ -129,4 +129,12 @@ pub struct Summary {
     pub malformed_total: u64,
     /// Records dropped because the driver did not poll them.
     pub events_dropped: u64,
+    pub transactions: crate::sip::transaction::TxCounts,
+    /// Calls (legs) released so far.
+    pub calls: u64,
+    /// REGISTER addresses-of-record seen, REGISTER requests, OPTIONS requests.
+    pub registered_aors: u64,
+    pub register_requests: u64,
+    pub options_requests: u64,
+    pub state: super::StateSizes,
 }

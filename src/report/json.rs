@@ -78,6 +78,22 @@ struct SummaryLine<'a> {
     warnings: &'a [String],
     kernel_drops: u64,
     interface_drops: u64,
+    sip_transactions: Transactions,
+    calls: u64,
+    registered_aors: u64,
+    register_requests: u64,
+    options_requests: u64,
+}
+
+#[derive(Serialize)]
+struct Transactions {
+    transactions: u64,
+    retransmissions: u64,
+    duplicates: u64,
+    response_retransmissions: u64,
+    orphan_responses: u64,
+    timed_out: u64,
+    unanswered: u64,
 }
 
 /// Writes the JSON-lines stream.
@@ -193,6 +209,19 @@ impl<W: Write> Sink for JsonSink<W> {
             warnings: &src.warnings,
             kernel_drops: src.kernel_drops,
             interface_drops: src.interface_drops,
+            sip_transactions: Transactions {
+                transactions: s.transactions.transactions,
+                retransmissions: s.transactions.retransmissions,
+                duplicates: s.transactions.duplicates,
+                response_retransmissions: s.transactions.response_retransmissions,
+                orphan_responses: s.transactions.orphan_responses,
+                timed_out: s.transactions.timed_out,
+                unanswered: s.transactions.unanswered,
+            },
+            calls: s.calls,
+            registered_aors: s.registered_aors,
+            register_requests: s.register_requests,
+            options_requests: s.options_requests,
         };
         self.line(&line)?;
         self.out.flush()

@@ -133,7 +133,7 @@ pub enum TxEvent {
     RequestRetransmission {
         count: u32,
     },
-    /// The same request captured twice within a few milliseconds.
+    /// The same request or final response captured twice within a few milliseconds.
     Duplicate,
     Provisional {
         code: u16,
@@ -157,8 +157,25 @@ pub enum TxEvent {
 pub struct Transactions {
     table: HashMap<TxKey, Transaction>,
     max: usize,
+    pub counts: TxCounts,
     pub timed_out: u64,
     pub evicted: u64,
+}
+
+/// Running totals over the whole capture.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TxCounts {
+    /// Transactions (first copies of requests other than ACK).
+    pub transactions: u64,
+    pub retransmissions: u64,
+    pub duplicates: u64,
+    pub response_retransmissions: u64,
+    /// Responses that matched no transaction seen.
+    pub orphan_responses: u64,
+    /// Transactions whose request got no final response in 32 s.
+    pub timed_out: u64,
+    /// Transactions still unanswered when the capture ended (less than 32 s after).
+    pub unanswered: u64,
 }
 
 impl Default for Transactions {
@@ -172,6 +189,7 @@ impl Transactions {
         Transactions {
             table: HashMap::new(),
             max,
+            counts: TxCounts::default(),
             timed_out: 0,
             evicted: 0,
         }
@@ -191,6 +209,27 @@ impl Transactions {
 
     /// Feeds one message seen from `src` to `dst`.
     pub fn on_message(
+        &mut self,
+        msg: &SipMessage,
+        frame: u64,
+        ts: Timestamp,
+        src: SocketAddr,
+        dst: SocketAddr,
+    ) -> TxEvent {
+        let ev = self.classify(msg, frame, ts, src, dst);
+        let c = &mut self.counts;
+        match ev {
+            TxEvent::NewRequest => c.transactions += 1,
+            TxEvent::RequestRetransmission { .. } => c.retransmissions += 1,
+            TxEvent::Duplicate => c.duplicates += 1,
+            TxEvent::ResponseRetransmission => c.response_retransmissions += 1,
+            TxEvent::OrphanResponse => c.orphan_responses += 1,
+            _ => {}
+        }
+        ev
+    }
+
+    fn classify(
         &mut self,
         msg: &SipMessage,
         frame: u64,
@@ -272,12 +311,17 @@ impl Transactions {
                     }
                     return TxEvent::Provisional { code };
                 }
-                if tx.final_response.is_some() {
+                if let Some(first) = tx.final_response {
+                    if ts.since(first.ts) < DUPLICATE_WINDOW && first.code == code {
+                        return TxEvent::Duplicate;
+                    }
                     tx.response_retransmissions += 1;
                     return TxEvent::ResponseRetransmission;
                 }
                 if tx.state == TxState::TimedOut {
+                    // A late final response: it did not time out after all.
                     self.timed_out = self.timed_out.saturating_sub(1);
+                    self.counts.timed_out = self.counts.timed_out.saturating_sub(1);
                 }
                 tx.final_response = Some(FinalResponse {
                     code,
@@ -300,6 +344,7 @@ impl Transactions {
             if tx.state == TxState::Pending && now.since(tx.request_ts) >= TRANSACTION_TIMEOUT {
                 tx.state = TxState::TimedOut;
                 self.timed_out += 1;
+                self.counts.timed_out += 1;
                 timed_out.push(tx.clone());
             }
         }
@@ -322,8 +367,10 @@ impl Transactions {
             if tx.state == TxState::Pending {
                 tx.state = if now.since(tx.request_ts) >= TRANSACTION_TIMEOUT {
                     self.timed_out += 1;
+                    self.counts.timed_out += 1;
                     TxState::TimedOut
                 } else {
+                    self.counts.unanswered += 1;
                     TxState::Unanswered
                 };
                 out.push(tx.clone());

@@ -479,3 +479,27 @@ fn register_and_options_are_not_calls() {
     assert!(run.records.calls.is_empty());
     assert!(run.records.flows.is_empty());
 }
+
+#[test]
+fn refer_transfer_is_tracked() {
+    // tshark -r call_refer_transfer.pcap -Y 'sip.Method==REFER or sip.Method==NOTIFY
+    //   or sip.CSeq.method==REFER' -T fields -e frame.number -e sip.Method
+    //   -e sip.Status-Code -e sip.Refer-To: 76 REFER <sip:carol@192.0.2.30:5060>, 77 202,
+    //   78 NOTIFY (sipfrag "SIP/2.0 100 Trying"), 89 NOTIFY ("SIP/2.0 200 OK").
+    let run = common::run("lab/calls/captures/call_refer_transfer.pcap");
+    let mut calls = run.records.calls.clone();
+    calls.sort_by_key(|c| c.call.id);
+    let r = &calls[0].call.refers;
+    assert_eq!(r.len(), 1);
+    assert_eq!(
+        (r[0].frame, r[0].by, r[0].refer_to.as_str(), r[0].response),
+        (
+            76,
+            algscope::sip::call::Side::Callee,
+            "<sip:carol@192.0.2.30:5060>",
+            Some((202, 77))
+        )
+    );
+    assert_eq!(r[0].notifies, vec![(78, Some(100)), (89, Some(200))]);
+    assert!(calls[1].call.refers.is_empty());
+}

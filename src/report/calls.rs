@@ -99,6 +99,12 @@ pub struct Quality {
     /// What the receiving side reported in RTCP about this direction.
     pub rtcp_fraction_lost_pct: Option<f64>,
     pub rtcp_cumulative_lost: Option<i32>,
+    /// The interarrival jitter the receiving side reported, in ms (needs the payload
+    /// type's clock).
+    pub rtcp_jitter_ms: Option<f64>,
+    /// Distinct SSRCs the direction used (more than one: the sender restarted its
+    /// stream, or several sources were mixed in).
+    pub ssrcs: usize,
     /// Mean round trip between the capture point and the receiving side (RTCP LSR/DLSR).
     pub rtt_ms: Option<f64>,
     /// The payload type most packets used.
@@ -186,6 +192,15 @@ pub fn quality(rec: &CallRecord) -> Vec<Quality> {
             .filter(|pt| stats.iter().any(|s| s.saw_payload_type(*pt)))
             .find(|pt| crate::media::quality::codec_impairment(*pt).is_some())
             .or_else(|| (0u8..128).find(|pt| stats.iter().any(|s| s.saw_payload_type(*pt))));
+        let clock = payload_type.and_then(crate::sdp::static_clock_rate);
+        let rtcp_jitter_ms = rtcp
+            .iter()
+            .filter_map(|f| f.rtcp.last_jitter_units)
+            .max()
+            .and_then(|units| clock.map(|c| f64::from(units) * 1000.0 / f64::from(c)));
+        let mut ssrc_list: Vec<u32> = rtp.iter().map(|f| f.key.ssrc).collect();
+        ssrc_list.sort_unstable();
+        ssrc_list.dedup();
         let assumed_delay_ms = rtt_ms.map(|r| r / 2.0).unwrap_or(0.0) + 2.0 * mean_jitter_ms + 20.0;
         let r_factor = payload_type
             .and_then(crate::media::quality::codec_impairment)
@@ -203,6 +218,8 @@ pub fn quality(rec: &CallRecord) -> Vec<Quality> {
             ef,
             rtcp_fraction_lost_pct,
             rtcp_cumulative_lost,
+            rtcp_jitter_ms,
+            ssrcs: ssrc_list.len(),
             rtt_ms,
             payload_type,
             assumed_delay_ms,

@@ -178,6 +178,21 @@ pub struct FailedOffer {
     pub lines: Vec<MediaLine>,
 }
 
+/// A REFER (RFC 3515) in the call, with its response and the NOTIFYs reporting on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refer {
+    pub frame: u64,
+    pub by: Side,
+    pub cseq: u32,
+    /// The Refer-To value as written (a transfer target can carry a private address).
+    pub refer_to: String,
+    /// The REFER's final response: code and frame.
+    pub response: Option<(u16, u64)>,
+    /// NOTIFYs with `Event: refer`: frame and the status line of their sipfrag body
+    /// (RFC 3420), when readable.
+    pub notifies: Vec<(u64, Option<u16>)>,
+}
+
 /// Where a call stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CallState {
@@ -268,6 +283,10 @@ pub struct Call {
     pub failed_offers: Vec<FailedOffer>,
     /// SIP messages of this call, in capture order (frame, bounded).
     pub frames: Vec<u64>,
+    /// Transfers requested in this call.
+    pub refers: Vec<Refer>,
+    /// The Replaces header of the initial INVITE (RFC 3891): this call takes over another.
+    pub replaces: Option<String>,
     pub messages: u64,
     pending: Vec<PendingOffer>,
     initial_cseq: Option<u32>,
@@ -332,6 +351,11 @@ impl Call {
             epochs: Vec::new(),
             failed_offers: Vec::new(),
             frames: Vec::new(),
+            refers: Vec::new(),
+            replaces: msg
+                .header("Replaces")
+                .map(|h| h.value.clone())
+                .filter(|_| !start_missing),
             messages: 0,
             pending: Vec::new(),
             initial_cseq: if start_missing {
@@ -445,6 +469,36 @@ impl Call {
                 }
             }
             Method::Cancel => self.cancelled = true,
+            Method::Refer => {
+                if self.refers.len() < MAX_EPOCHS {
+                    self.refers.push(Refer {
+                        frame,
+                        by: side,
+                        cseq,
+                        refer_to: msg
+                            .header("Refer-To")
+                            .map(|h| h.value.clone())
+                            .unwrap_or_default(),
+                        response: None,
+                        notifies: Vec::new(),
+                    });
+                }
+                return;
+            }
+            Method::Notify => {
+                let refer_event = msg
+                    .header("Event")
+                    .is_some_and(|h| h.value.trim().to_ascii_lowercase().starts_with("refer"));
+                if refer_event {
+                    let status = sipfrag_status(&msg.body);
+                    if let Some(r) = self.refers.last_mut() {
+                        if r.notifies.len() < 16 {
+                            r.notifies.push((frame, status));
+                        }
+                    }
+                }
+                return;
+            }
             Method::Ack => {
                 // ACK with SDP answers an offer made in a 2xx (late offer).
                 if let Some(sdp) = sdp {
@@ -537,6 +591,16 @@ impl Call {
                     self.set_state(state, events);
                 }
                 _ => {}
+            }
+        }
+        if *method == Method::Refer && code >= 200 {
+            if let Some(r) = self
+                .refers
+                .iter_mut()
+                .rev()
+                .find(|r| r.cseq == cseq && r.response.is_none())
+            {
+                r.response = Some((code, frame));
             }
         }
         if !matches!(method, Method::Invite | Method::Update | Method::Prack) {
@@ -746,6 +810,18 @@ impl Call {
     pub fn epoch_at(&self, ts: Timestamp) -> Option<&Epoch> {
         self.epochs.iter().rev().find(|e| e.start <= ts)
     }
+}
+
+/// The status code of a `message/sipfrag` body (RFC 3420): its first line, e.g.
+/// `SIP/2.0 200 OK`.
+fn sipfrag_status(body: &[u8]) -> Option<u16> {
+    let line = body.split(|b| *b == b'\n').next()?;
+    let text = std::str::from_utf8(line).ok()?;
+    let mut words = text.split_whitespace();
+    if !words.next()?.eq_ignore_ascii_case("SIP/2.0") {
+        return None;
+    }
+    words.next()?.parse().ok()
 }
 
 /// The m= lines of one side's SDP as media expectations.

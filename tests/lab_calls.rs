@@ -475,9 +475,35 @@ fn lab_call_flows_epochs_and_media() {
 
 #[test]
 fn register_and_options_are_not_calls() {
+    // tshark -r call_register_options.pcap -Y sip -T fields -e frame.number -e sip.CSeq
+    //   -e sip.Status-Code -e sip.Contact -e sip.Expires: REGISTER 3 (401 in 4),
+    //   REGISTER 5 (200 in 6), refresh 7 (200 in 8), all Contact ...;expires=60;
+    //   OPTIONS 9 (200 in 10).
     let run = common::run("lab/calls/captures/call_register_options.pcap");
     assert!(run.records.calls.is_empty());
     assert!(run.records.flows.is_empty());
+    assert_eq!(run.records.registrations.len(), 1);
+    let b = &run.records.registrations[0];
+    assert_eq!(b.aor, "sip:alice@192.0.2.20:5060");
+    type Attempt = (u64, u32, Option<u32>, Option<(u16, u64)>, Option<u32>);
+    let attempts: Vec<Attempt> = b
+        .attempts
+        .iter()
+        .map(|a| (a.frame, a.cseq, a.expires, a.response, a.granted_expires))
+        .collect();
+    assert_eq!(
+        attempts,
+        vec![
+            (3, 1, Some(60), Some((401, 4)), None),
+            (5, 2, Some(60), Some((200, 6)), Some(60)),
+            (7, 3, Some(60), Some((200, 8)), Some(60)),
+        ]
+    );
+    assert_eq!(b.sources(), vec!["192.0.2.10:5060".parse().unwrap()]);
+    assert_eq!(
+        (run.summary.register_requests, run.summary.options_requests),
+        (3, 1)
+    );
 }
 
 #[test]

@@ -146,6 +146,8 @@ pub enum Event {
     /// A call released (finished and quiet for the linger time, or end of capture),
     /// with its epochs and the flows attributed to it.
     Call(Box<CallRecord>),
+    /// The REGISTERs of one address-of-record (at the end of the capture).
+    Registration(Box<crate::sip::registration::Binding>),
 }
 
 /// The engine. See the module documentation for the calling order.
@@ -261,7 +263,19 @@ impl Engine {
         self.stream_scratch = out;
         self.signalling_finish();
         self.media_finish();
-        self.summary()
+        let summary = self.summary();
+        let mut bindings: Vec<_> = self
+            .sig
+            .registrations
+            .bindings
+            .drain()
+            .map(|(_, b)| b)
+            .collect();
+        bindings.sort_by(|a, b| a.aor.cmp(&b.aor));
+        for b in bindings {
+            self.push_event(Event::Registration(Box::new(b)));
+        }
+        summary
     }
 
     /// The summary of what was seen so far (also usable mid-run, e.g. for a live status).

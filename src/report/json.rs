@@ -154,6 +154,23 @@ impl<W: Write> Sink for JsonSink<W> {
             Event::Sip(_) => Ok(()),
             Event::Call(rec) => self.line(&call_line(rec)),
             Event::Flow(rec) => self.line(&flow_line(rec)),
+            Event::Registration(b) => self.line(&serde_json::json!({
+                "kind": "registration",
+                "aor": b.aor,
+                "sources": b.sources().iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+                "attempts": b.attempts.iter().map(|a| serde_json::json!({
+                    "frame": a.frame,
+                    "ts": a.ts.to_string(),
+                    "src": a.src.to_string(),
+                    "contacts": a.contacts,
+                    "expires": a.expires,
+                    "cseq": a.cseq,
+                    "response": a.response.map(|(c, _)| c),
+                    "response_frame": a.response.map(|(_, f)| f),
+                    "granted_expires": a.granted_expires,
+                })).collect::<Vec<_>>(),
+                "more_attempts": b.dropped_attempts,
+            })),
         }
     }
 

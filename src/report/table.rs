@@ -26,6 +26,7 @@ pub struct TableSink<W: Write> {
     quality: Vec<Vec<String>>,
     unmatched: Vec<Vec<String>>,
     unmatched_total: u64,
+    registrations: Vec<Vec<String>>,
     flows_total: u64,
 }
 
@@ -39,6 +40,7 @@ impl<W: Write> TableSink<W> {
             quality: Vec::new(),
             unmatched: Vec::new(),
             unmatched_total: 0,
+            registrations: Vec::new(),
             flows_total: 0,
         }
     }
@@ -146,6 +148,24 @@ impl<W: Write> Sink for TableSink<W> {
                     }
                 }
             }
+            Event::Registration(b) if self.registrations.len() < MAX_CALL_ROWS => {
+                let last = b.attempts.last();
+                self.registrations.push(vec![
+                    b.aor.clone(),
+                    b.attempts.len().to_string(),
+                    b.sources()
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    last.and_then(|a| a.response)
+                        .map(|(c, _)| c.to_string())
+                        .unwrap_or_else(|| "none".into()),
+                    last.and_then(|a| a.granted_expires.or(a.expires))
+                        .map(|e| e.to_string())
+                        .unwrap_or_else(|| "-".into()),
+                ]);
+            }
             _ => {}
         }
         Ok(())
@@ -229,6 +249,13 @@ impl<W: Write> Sink for TableSink<W> {
                 out,
                 "\nMedia quality (MOS: ITU-T G.107 E-model estimate)\n{t}"
             )?;
+        }
+        if !self.registrations.is_empty() {
+            let mut t = table(&["AOR", "REGISTERs", "from", "last response", "expires"]);
+            for row in &self.registrations {
+                t.add_row(row.iter().map(Cell::new));
+            }
+            writeln!(out, "\nRegistrations\n{t}")?;
         }
         if !self.unmatched.is_empty() {
             let mut t = table(&["src", "dst", "proto", "packets", "frames"]);

@@ -21,6 +21,7 @@ pub struct Collect {
     pub malformed: Vec<algscope::engine::MalformedRecord>,
     pub calls: Vec<algscope::engine::CallRecord>,
     pub flows: Vec<algscope::engine::FlowRecord>,
+    pub registrations: Vec<algscope::sip::registration::Binding>,
 }
 
 impl Sink for Collect {
@@ -33,6 +34,7 @@ impl Sink for Collect {
             Event::Malformed(m) => self.malformed.push(m.clone()),
             Event::Call(c) => self.calls.push((**c).clone()),
             Event::Flow(f) => self.flows.push((**f).clone()),
+            Event::Registration(b) => self.registrations.push((**b).clone()),
         }
         Ok(())
     }

@@ -34,11 +34,9 @@ pub fn analyze_files(
     let mut err: Option<io::Error> = None;
     let report = source.run(|frame, consumed| {
         engine.handle(frame);
-        while let Some(ev) = engine.poll() {
-            if let Err(e) = sink.event(&ev) {
-                err = Some(e);
-                return false;
-            }
+        if let Err(e) = drain(&mut engine, sink) {
+            err = Some(e);
+            return false;
         }
         if engine.packets() % 4096 == 0 {
             progress(consumed, total);
@@ -48,10 +46,27 @@ pub fn analyze_files(
     if let Some(e) = err {
         return Err(e.into());
     }
-    let summary = engine.finish();
+    let summary = finish(&mut engine, sink, &report)?;
+    Ok((summary, report))
+}
+
+/// Hands the engine's pending records to the sink.
+pub fn drain(engine: &mut Engine, sink: &mut dyn Sink) -> io::Result<()> {
     while let Some(ev) = engine.poll() {
         sink.event(&ev)?;
     }
-    sink.finish(&summary, &report)?;
-    Ok((summary, report))
+    Ok(())
+}
+
+/// Ends a run: resolves what is pending, hands the last records and the summary to the
+/// sink (the same end for files and live interfaces).
+pub fn finish(
+    engine: &mut Engine,
+    sink: &mut dyn Sink,
+    report: &SourceReport,
+) -> io::Result<Summary> {
+    let summary = engine.finish();
+    drain(engine, sink)?;
+    sink.finish(&summary, report)?;
+    Ok(summary)
 }

@@ -14,7 +14,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use algscope::analyze::{analyze_files, AnalyzeError};
+use algscope::analyze::{analyze_files, drain, finish, AnalyzeError};
 use algscope::engine::{Config, Engine};
 use algscope::report::{json::JsonSink, ladder::LadderSink, table::TableSink, Sink};
 use algscope::source::{LiveOptions, LiveSource};
@@ -174,11 +174,9 @@ fn analyze_live(iface: &str, args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
             |frame| {
                 let mut engine = engine_cell.borrow_mut();
                 engine.handle(frame);
-                while let Some(ev) = engine.poll() {
-                    if let Err(e) = sink.event(&ev) {
-                        err = Some(e);
-                        return false;
-                    }
+                if let Err(e) = drain(&mut engine, sink.as_mut()) {
+                    err = Some(e);
+                    return false;
                 }
                 keep_going(&engine)
             },
@@ -188,10 +186,6 @@ fn analyze_live(iface: &str, args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     if let Some(e) = err {
         return Err(e.into());
     }
-    let summary = engine.finish();
-    while let Some(ev) = engine.poll() {
-        sink.event(&ev)?;
-    }
-    sink.finish(&summary, &report)?;
+    finish(&mut engine, sink.as_mut(), &report)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -200,20 +200,11 @@ fn null(frame: &[u8], network_order: bool) -> Result<Network<'_>, DecodeError> {
 }
 
 fn short(layer: Layer, offset: usize, need: usize, have: usize) -> DecodeError {
-    DecodeError::Truncated {
-        layer,
-        offset,
-        need,
-        have,
-    }
+    DecodeError::truncated(layer, offset, need, have)
 }
 
 fn invalid(layer: Layer, offset: usize, reason: &'static str) -> DecodeError {
-    DecodeError::Invalid {
-        layer,
-        offset,
-        reason,
-    }
+    DecodeError::invalid(layer, offset, reason)
 }
 
 #[cfg(test)]

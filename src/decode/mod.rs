@@ -77,6 +77,25 @@ pub enum DecodeError {
 }
 
 impl DecodeError {
+    /// The bytes end before `need` bytes at `offset` (only `have` are there).
+    pub fn truncated(layer: Layer, offset: usize, need: usize, have: usize) -> DecodeError {
+        DecodeError::Truncated {
+            layer,
+            offset,
+            need,
+            have,
+        }
+    }
+
+    /// A field at `offset` holds a value the protocol does not allow.
+    pub fn invalid(layer: Layer, offset: usize, reason: &'static str) -> DecodeError {
+        DecodeError::Invalid {
+            layer,
+            offset,
+            reason,
+        }
+    }
+
     pub fn layer(&self) -> Layer {
         match self {
             DecodeError::Truncated { layer, .. } | DecodeError::Invalid { layer, .. } => *layer,

@@ -194,20 +194,11 @@ pub fn gtpu(b: &[u8]) -> Option<Inner<'_>> {
 }
 
 fn short(layer: Layer, offset: usize, need: usize, have: usize) -> DecodeError {
-    DecodeError::Truncated {
-        layer,
-        offset,
-        need,
-        have,
-    }
+    DecodeError::truncated(layer, offset, need, have)
 }
 
 fn invalid(layer: Layer, offset: usize, reason: &'static str) -> DecodeError {
-    DecodeError::Invalid {
-        layer,
-        offset,
-        reason,
-    }
+    DecodeError::invalid(layer, offset, reason)
 }
 
 #[cfg(test)]

@@ -89,6 +89,17 @@ impl Engine {
         Class::Malformed
     }
 
+    /// A payload shorter than its header says: truncated when the snaplen explains it,
+    /// malformed otherwise.
+    fn cut_or_malformed(&mut self, ctx: &Ctx, layer: Layer, reason: &str) -> Class {
+        if ctx.cut {
+            Class::Truncated
+        } else {
+            self.record_malformed(ctx.frame, layer, reason.to_string());
+            Class::Malformed
+        }
+    }
+
     fn ip(&mut self, ctx: &mut Ctx, bytes: &[u8], depth: u8) -> Class {
         let ip = match LaxIpSlice::from_slice(bytes) {
             Ok((ip, _)) => ip,
@@ -163,16 +174,11 @@ impl Engine {
                 return Class::Malformed;
             };
             if incomplete {
-                return if ctx.cut {
-                    Class::Truncated
-                } else {
-                    self.record_malformed(
-                        ctx.frame,
-                        Layer::Fragment,
-                        "fragment shorter than its IP length".into(),
-                    );
-                    Class::Malformed
-                };
+                return self.cut_or_malformed(
+                    ctx,
+                    Layer::Fragment,
+                    "fragment shorter than its IP length",
+                );
             }
             let outcome = self.fragments.offer(
                 self.now,
@@ -429,16 +435,11 @@ impl Engine {
         };
         if incomplete {
             // Payload missing: reassembly will see the hole; the packet itself is cut.
-            return if ctx.cut {
-                Class::Truncated
-            } else {
-                self.record_malformed(
-                    ctx.frame,
-                    Layer::Tcp,
-                    "TCP segment shorter than its IP length".into(),
-                );
-                Class::Malformed
-            };
+            return self.cut_or_malformed(
+                ctx,
+                Layer::Tcp,
+                "TCP segment shorter than its IP length",
+            );
         }
         let payload = seg.get(h.slice().len()..).unwrap_or_default();
         let key = StreamKey {

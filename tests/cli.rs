@@ -132,3 +132,41 @@ fn cut_file_is_analyzed_with_a_warning() {
     assert!(err.starts_with("algscope: warning: "), "{err}");
     assert!(err.contains("after 3 packets"), "{err}");
 }
+
+#[test]
+fn ladder_of_one_call() {
+    let out = algscope(&[
+        "analyze",
+        "--call",
+        "1-2582@192.0.2.10",
+        "fixtures/lab/calls/captures/call_hold_resume.pcap",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "Call-ID 1-2582@192.0.2.10: 13 messages, 1 call leg(s)"
+    );
+    // One row per SIP message, with its frame (tshark: 3,4,5,6,7,76,77,78,113,114,115,184,185).
+    let frames: Vec<u64> = lines
+        .iter()
+        .filter(|l| l.contains('|'))
+        .filter_map(|l| l.split_whitespace().next()?.parse().ok())
+        .collect();
+    assert_eq!(
+        frames,
+        vec![3, 4, 5, 6, 7, 76, 77, 78, 113, 114, 115, 184, 185]
+    );
+    assert!(text.contains("== epoch 1 re-INVITE/200 (offer frame 76, answer frame 77): caller audio 192.0.2.10:16000 sendonly"), "{text}");
+    assert!(
+        text.contains(
+            "media epoch 1 stream 0 caller->callee: 34 rtp packets, matched exact (frames 79-112)"
+        ),
+        "{text}"
+    );
+    assert!(
+        !text.contains("media epoch 1 stream 0 callee->caller"),
+        "{text}"
+    );
+}

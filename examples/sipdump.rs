@@ -31,7 +31,7 @@ fn main() {
             r.msg.anomalies
         ),
         Event::Malformed(m) => println!("{} malformed {} {}", m.frame, m.layer.as_str(), m.reason),
-        Event::Flow(_) | Event::Call(_) | Event::Registration(_) => {}
+        _ => {}
     };
     src.run(|frame, _| {
         engine.handle(frame);

@@ -11,6 +11,7 @@ pub mod analyze;
 pub mod correlate;
 pub mod decode;
 pub mod engine;
+pub mod findings;
 pub mod media;
 pub mod report;
 pub mod sdp;

@@ -28,15 +28,19 @@ fn json_lines_start_with_meta_and_end_with_summary() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     let kinds: Vec<&str> = lines.iter().map(|l| l["kind"].as_str().unwrap()).collect();
-    // Flows close before their call is released; the summary is last.
-    assert_eq!(kinds, vec!["meta", "flow", "call", "summary"]);
+    // Flows close before their call is released, the call's findings follow it; the
+    // summary is last. The capture's RTP runs one way only (501 packets, tshark's only
+    // stream): a one-way-media finding.
+    assert_eq!(kinds, vec!["meta", "flow", "call", "finding", "summary"]);
+    assert_eq!(lines[3]["id"], "one-way-media");
+    assert_eq!(lines[3]["direction"], "callee->caller");
     assert_eq!(lines[0]["schema_version"], 1);
     let flow = &lines[1];
     assert_eq!(flow["proto"], "rtp");
     assert_eq!(flow["packets"], 501);
     assert_eq!(flow["matched"], "exact");
     assert_eq!(flow["call_id"], lines[2]["call_id"]);
-    let s = &lines[3];
+    let s = &lines[4];
     assert_eq!(s["kind"], "summary");
     // tshark: 507 frames, INVITE/ACK/BYE, 180, 200 x2, 501 RTP packets in one stream.
     assert_eq!(s["packets_read"], 507);

@@ -18,8 +18,9 @@
 //!   address in no SDP) are matched `latched`: sent to where the other side's media
 //!   comes from.
 //!
-//! A proxied call seen on two paths (FAX, ipv6frag) has two legs; media of an SDP both
-//! legs share is credited to the first leg seen.
+//! A proxied call seen on two paths (FAX, ipv6frag) has two legs, and a B2BUA that hands
+//! media to the phones (b2bua-asterisk's re-INVITEs) makes two legs announce the same
+//! addresses: media sent exactly where several legs' SDP says belongs to each of them.
 
 mod common;
 
@@ -125,7 +126,10 @@ const CALLS: &[(&str, &[Leg])] = &[
                     ("re-INVITE/200", 406, 407),
                 ],
                 &[],
-                &[],
+                &[
+                    (0, "caller->callee", "rtp", 1, "exact"),
+                    (1, "callee->caller", "rtp", 355, "exact"),
+                ],
             ),
         ],
     ),
@@ -249,7 +253,13 @@ const CALLS: &[(&str, &[Leg])] = &[
                     ("re-INVITE/200", 1415, 1427),
                 ],
                 &[("re-INVITE", 1394, 488)],
-                &[],
+                &[
+                    (0, "callee->caller", "rtp", 102, "exact"),
+                    (1, "caller->callee", "rtp", 1145, "exact"),
+                    (1, "callee->caller", "rtp", 26, "exact"),
+                    (2, "caller->callee", "rtp", 26, "exact"),
+                    (2, "callee->caller", "rtp", 28, "exact"),
+                ],
             ),
             (
                 "SD4909701-9ff11bf72eb4a347c92974d8fbbc2668-ao8o3i1",

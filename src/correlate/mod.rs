@@ -75,6 +75,9 @@ struct Target {
     peer: Option<SocketAddr>,
 }
 
+/// Other call legs a flow is credited to besides its own (bounded).
+const MAX_ALSO: usize = 3;
+
 /// Media may arrive shortly before its answer is captured.
 const GRACE: Duration = Duration::from_secs(2);
 
@@ -226,6 +229,37 @@ impl Expectations {
             Some((start, end)) => ts.plus(GRACE) >= *start && end.is_none_or(|e| ts <= e),
             None => false,
         }
+    }
+
+    /// Other calls that announced exactly `dst` and are up at `ts` (the same media seen
+    /// from two call legs: a B2BUA that handed media to the phones directly, or one call
+    /// on two signalling paths): the flow belongs to each of them too.
+    pub fn also_exact(
+        &self,
+        src: SocketAddr,
+        dst: SocketAddr,
+        ts: Timestamp,
+        primary: &Attribution,
+    ) -> Vec<Attribution> {
+        let Some(v) = self.by_addr.get(&dst) else {
+            return Vec::new();
+        };
+        let mut calls: Vec<u64> = v
+            .iter()
+            .map(|t| t.call)
+            .filter(|c| *c != primary.call && self.is_up(*c, ts))
+            .collect();
+        calls.sort_unstable();
+        calls.dedup();
+        calls
+            .into_iter()
+            .take(MAX_ALSO)
+            .filter_map(|c| {
+                let of_call: Vec<Target> = v.iter().copied().filter(|t| t.call == c).collect();
+                self.best(&of_call, src, ts)
+                    .map(|t| attr(t, MatchKind::Exact))
+            })
+            .collect()
     }
 
     fn in_window(&self, call: u64, ts: Timestamp) -> bool {

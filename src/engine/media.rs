@@ -101,6 +101,12 @@ impl Engine {
             if found.is_some() || stale {
                 flow.attribution = found;
             }
+            flow.also = match (&flow.attribution, found) {
+                (Some(a), Some(_)) if a.how == MatchKind::Exact => {
+                    self.expectations.also_exact(p.src, p.dst, p.ts, a)
+                }
+                _ => Vec::new(),
+            };
             if let (Some(a), Some(_)) = (flow.attribution, p.rtp) {
                 // Clock rates of the stream's payload types, from the SDP of both sides
                 // (the receiver's numbering first). RFC 4733 telephone-event gets no
@@ -146,7 +152,7 @@ impl Engine {
         let mut calls: Vec<u64> = flow
             .epochs
             .iter()
-            .filter_map(|s| s.attribution.map(|a| a.call))
+            .flat_map(|s| s.attribution.iter().chain(s.also.iter()).map(|a| a.call))
             .collect();
         calls.sort_unstable();
         calls.dedup();

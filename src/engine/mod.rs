@@ -148,6 +148,8 @@ pub enum Event {
     Call(Box<CallRecord>),
     /// The REGISTERs of one address-of-record (at the end of the capture).
     Registration(Box<crate::sip::registration::Binding>),
+    /// A conclusion of one of the detectors (`findings`).
+    Finding(Box<crate::findings::Finding>),
 }
 
 /// The engine. See the module documentation for the calling order.
@@ -171,6 +173,9 @@ pub struct Engine {
     sig: signalling::Signalling,
     expectations: crate::correlate::Expectations,
     media: media::MediaState,
+    detectors: Vec<Box<dyn crate::findings::Detector + Send>>,
+    /// Findings so far per severity (info, warning, error).
+    findings: [u64; 3],
 }
 
 impl Default for Engine {
@@ -200,6 +205,8 @@ impl Engine {
             sig: signalling::Signalling::default(),
             expectations: crate::correlate::Expectations::default(),
             media: media::MediaState::default(),
+            detectors: crate::findings::all(),
+            findings: [0; 3],
         }
     }
 
@@ -275,7 +282,15 @@ impl Engine {
         for b in bindings {
             self.push_event(Event::Registration(Box::new(b)));
         }
-        summary
+        let mut found = Vec::new();
+        for d in self.detectors.iter_mut() {
+            d.finish(&mut found);
+        }
+        self.push_findings(found);
+        Summary {
+            findings: self.findings,
+            ..summary
+        }
     }
 
     /// The summary of what was seen so far (also usable mid-run, e.g. for a live status).
@@ -302,6 +317,7 @@ impl Engine {
                 .sum(),
             options_requests: self.sig.registrations.options.values().sum(),
             state: self.state_sizes(),
+            findings: self.findings,
         }
     }
 
@@ -322,6 +338,28 @@ impl Engine {
     }
 
     fn push_event(&mut self, ev: Event) {
+        let mut found = Vec::new();
+        let ctx = crate::findings::CaptureContext {
+            media_packets: [Class::Rtp, Class::Rtcp, Class::Udptl]
+                .iter()
+                .map(|c| self.accounting.get(*c))
+                .sum(),
+        };
+        for d in self.detectors.iter_mut() {
+            d.on_event(&ev, &ctx, &mut found);
+        }
+        self.queue(ev);
+        self.push_findings(found);
+    }
+
+    fn push_findings(&mut self, found: Vec<crate::findings::Finding>) {
+        for f in found {
+            self.findings[f.severity as usize] += 1;
+            self.queue(Event::Finding(Box::new(f)));
+        }
+    }
+
+    fn queue(&mut self, ev: Event) {
         if self.events.len() >= self.config.max_queued_events {
             self.events.pop_front();
             self.events_dropped += 1;

@@ -137,4 +137,6 @@ pub struct Summary {
     pub register_requests: u64,
     pub options_requests: u64,
     pub state: super::StateSizes,
+    /// Findings per severity: info, warning, error.
+    pub findings: [u64; 3],
 }

@@ -153,6 +153,9 @@ pub struct Flow {
     pub udptl: UdptlStats,
     /// The call, epoch and stream it belongs to, and how that was decided (latest).
     pub attribution: Option<Attribution>,
+    /// Other call legs that announced exactly this flow's destination (the same media
+    /// seen from two legs); the flow belongs to them too.
+    pub also: Vec<Attribution>,
     /// The expectations generation the attribution was made at.
     pub generation: u64,
     /// Packets per (call, epoch) in arrival order: a flow that outlives an epoch (hold
@@ -170,9 +173,11 @@ pub struct Flow {
 const MAX_GAPS: usize = 256;
 
 /// Part of a flow's packets attributed to one epoch (or to none).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EpochShare {
     pub attribution: Option<Attribution>,
+    /// Other legs credited with the same packets (see `Flow::also`).
+    pub also: Vec<Attribution>,
     pub packets: u64,
     pub first_frame: u64,
     pub last_frame: u64,
@@ -202,6 +207,7 @@ impl Flow {
             rtcp: RtcpCounters::default(),
             udptl: UdptlStats::default(),
             attribution: None,
+            also: Vec::new(),
             generation: u64::MAX,
             epochs: Vec::new(),
             gaps: Vec::new(),
@@ -220,12 +226,15 @@ impl Flow {
                 lead.attribution = attribution;
             }
         }
+        let key = |a: &Attribution| (a.call, a.epoch);
         let same = self.epochs.last().is_some_and(|s| {
-            s.attribution.map(|a| (a.call, a.epoch)) == attribution.map(|a| (a.call, a.epoch))
+            s.attribution.as_ref().map(key) == attribution.as_ref().map(key)
+                && s.also.iter().map(key).eq(self.also.iter().map(key))
         });
         if !same && self.epochs.len() < MAX_SHARES {
             self.epochs.push(EpochShare {
                 attribution,
+                also: self.also.clone(),
                 packets: 0,
                 first_frame: frame,
                 last_frame: frame,

@@ -30,7 +30,13 @@ pub fn media_legs(rec: &CallRecord) -> Vec<MediaLeg> {
     let mut legs: BTreeMap<(Option<usize>, usize, Side, FlowProto), MediaLeg> = BTreeMap::new();
     for flow in &rec.flows {
         for share in &flow.epochs {
-            let Some(a) = share.attribution.filter(|a| a.call == rec.call.id) else {
+            let mine = share
+                .attribution
+                .iter()
+                .chain(share.also.iter())
+                .find(|a| a.call == rec.call.id)
+                .copied();
+            let Some(a) = mine else {
                 continue;
             };
             let key = (Some(a.epoch), a.stream, a.from, flow.key.proto);

@@ -154,6 +154,7 @@ impl<W: Write> Sink for JsonSink<W> {
             Event::Sip(_) => Ok(()),
             Event::Call(rec) => self.line(&call_line(rec)),
             Event::Flow(rec) => self.line(&flow_line(rec)),
+            Event::Finding(f) => self.line(&finding_line(f)),
             Event::Registration(b) => self.line(&serde_json::json!({
                 "kind": "registration",
                 "aor": b.aor,
@@ -435,5 +436,22 @@ pub(crate) fn flow_line(rec: &FlowRecord) -> serde_json::Value {
             "first_frame": s.first_frame,
             "last_frame": s.last_frame,
         })).collect::<Vec<_>>(),
+    })
+}
+
+/// The `finding` line (schema in docs/json-schema.md).
+pub(crate) fn finding_line(f: &crate::findings::Finding) -> serde_json::Value {
+    serde_json::json!({
+        "kind": "finding",
+        "id": f.id,
+        "severity": f.severity.as_str(),
+        "call_id": f.call_id,
+        "leg": f.leg,
+        "epoch": f.epoch,
+        "direction": f.direction,
+        "cause": f.cause.as_str(),
+        "why": f.why,
+        "evidence": f.evidence.iter().map(|e| serde_json::json!({"frame": e.frame, "shows": e.shows})).collect::<Vec<_>>(),
+        "advice": f.advice,
     })
 }

@@ -27,6 +27,7 @@ pub struct TableSink<W: Write> {
     unmatched: Vec<Vec<String>>,
     unmatched_total: u64,
     registrations: Vec<Vec<String>>,
+    findings: Vec<crate::findings::Finding>,
     flows_total: u64,
 }
 
@@ -41,6 +42,7 @@ impl<W: Write> TableSink<W> {
             unmatched: Vec::new(),
             unmatched_total: 0,
             registrations: Vec::new(),
+            findings: Vec::new(),
             flows_total: 0,
         }
     }
@@ -148,6 +150,9 @@ impl<W: Write> Sink for TableSink<W> {
                     }
                 }
             }
+            Event::Finding(f) if self.findings.len() < MAX_CALL_ROWS => {
+                self.findings.push((**f).clone());
+            }
             Event::Registration(b) if self.registrations.len() < MAX_CALL_ROWS => {
                 let last = b.attempts.last();
                 self.registrations.push(vec![
@@ -208,6 +213,45 @@ impl<W: Write> Sink for TableSink<W> {
             writeln!(out, "\nSIP messages\n{t}")?;
         }
 
+        if !self.findings.is_empty() {
+            let mut t = table(&[
+                "finding",
+                "severity",
+                "Call-ID",
+                "direction",
+                "cause",
+                "why",
+                "evidence",
+            ]);
+            for f in &self.findings {
+                let evidence = f
+                    .evidence
+                    .iter()
+                    .map(|e| format!("frame {}: {}", e.frame, e.shows))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                t.add_row(vec![
+                    Cell::new(f.id),
+                    Cell::new(f.severity.as_str()),
+                    Cell::new(f.call_id.as_deref().unwrap_or("-")),
+                    Cell::new(f.direction.unwrap_or("-")),
+                    Cell::new(f.cause.as_str()),
+                    Cell::new(&f.why),
+                    Cell::new(evidence),
+                ]);
+            }
+            writeln!(out, "\nFindings ({})\n{t}", self.findings.len())?;
+            let mut advice: Vec<(&str, &str)> = self
+                .findings
+                .iter()
+                .map(|f| (f.id, f.advice.as_str()))
+                .collect();
+            advice.sort();
+            advice.dedup();
+            for (id, a) in advice {
+                writeln!(out, "  {id}: {a}")?;
+            }
+        }
         if !self.calls.is_empty() {
             let mut t = table(&[
                 "Call-ID",

@@ -22,6 +22,7 @@ pub struct Collect {
     pub calls: Vec<algscope::engine::CallRecord>,
     pub flows: Vec<algscope::engine::FlowRecord>,
     pub registrations: Vec<algscope::sip::registration::Binding>,
+    pub findings: Vec<algscope::findings::Finding>,
 }
 
 impl Sink for Collect {
@@ -35,6 +36,7 @@ impl Sink for Collect {
             Event::Call(c) => self.calls.push((**c).clone()),
             Event::Flow(f) => self.flows.push((**f).clone()),
             Event::Registration(b) => self.registrations.push((**b).clone()),
+            Event::Finding(f) => self.findings.push((**f).clone()),
         }
         Ok(())
     }

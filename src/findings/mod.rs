@@ -1,0 +1,108 @@
+//! Findings: what algscope concludes, each decided by one small detector in its own file
+//! (`one_way_media.rs` decides `one-way-media` and `no-media`, and so on). Detectors read
+//! the engine's records (SIP messages, released calls with their epochs and media,
+//! malformed records) and never touch the engine's state.
+//!
+//! Every finding says what is wrong, how sure (severity), which call, epoch and direction,
+//! what most likely caused it (`alg`, `nat` or `unknown`) and why, the evidence (frame
+//! numbers and the lines they show), and what to do.
+//!
+//! Status (issue 5, in progress): the detectors below exist; the site verdict, the ALG
+//! fingerprints and the remaining finding ids come next.
+
+pub mod address;
+pub mod content_length;
+pub mod malformed_sip;
+pub mod one_way_media;
+pub mod sdp_private_address;
+pub mod t38_failed;
+
+use crate::engine::Event;
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// What most likely caused a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Cause {
+    /// A SIP ALG rewrote (or failed to rewrite) signalling.
+    Alg,
+    /// Plain NAT, without an ALG.
+    Nat,
+    Unknown,
+}
+
+impl Cause {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cause::Alg => "alg",
+            Cause::Nat => "nat",
+            Cause::Unknown => "unknown",
+        }
+    }
+}
+
+/// One piece of evidence: a frame and what it shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evidence {
+    pub frame: u64,
+    pub shows: String,
+}
+
+/// A conclusion, with its evidence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    /// Stable id (listed in the README).
+    pub id: &'static str,
+    pub severity: Severity,
+    pub call_id: Option<String>,
+    pub leg: Option<u64>,
+    pub epoch: Option<usize>,
+    /// `caller->callee` or `callee->caller`.
+    pub direction: Option<&'static str>,
+    pub cause: Cause,
+    pub why: String,
+    pub evidence: Vec<Evidence>,
+    pub advice: String,
+}
+
+/// What the detectors may know about the capture as a whole, so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CaptureContext {
+    /// RTP, RTCP and UDPTL packets seen so far: a capture with none was filtered to
+    /// signalling (or taken where media does not pass), and silence proves nothing.
+    pub media_packets: u64,
+}
+
+/// A detector: reads records, adds findings.
+pub trait Detector: std::fmt::Debug {
+    fn on_event(&mut self, ev: &Event, ctx: &CaptureContext, out: &mut Vec<Finding>);
+    /// End of capture.
+    fn finish(&mut self, _out: &mut Vec<Finding>) {}
+}
+
+/// Every detector.
+pub fn all() -> Vec<Box<dyn Detector + Send>> {
+    vec![
+        Box::new(one_way_media::OneWayMedia),
+        Box::new(sdp_private_address::SdpPrivateAddress),
+        Box::new(t38_failed::T38Failed),
+        Box::new(content_length::ContentLengthMismatch::default()),
+        Box::new(malformed_sip::MalformedSip::default()),
+    ]
+}

@@ -1,0 +1,154 @@
+//! Each finding fires on a capture that shows it and stays silent on clean ones. Captures
+//! of real traffic: the lab call flows (fixtures/lab/calls) and the lab with a real Linux
+//! kernel SIP ALG on a NAT router, captured on both router sides (fixtures/lab/alg: ALG
+//! on and off; see its README and manifest for what really happened on the wire).
+
+mod common;
+
+use algscope::findings::Cause;
+
+/// (id, direction, cause, epoch) of every finding of a capture, sorted.
+fn findings(rel: &str) -> Vec<(String, Option<&'static str>, &'static str, Option<usize>)> {
+    let run = common::run(rel);
+    let mut v: Vec<_> = run
+        .records
+        .findings
+        .iter()
+        .map(|f| (f.id.to_string(), f.direction, f.cause.as_str(), f.epoch))
+        .collect();
+    v.sort();
+    v
+}
+
+fn f(
+    id: &str,
+    dir: Option<&'static str>,
+    cause: Cause,
+    epoch: Option<usize>,
+) -> (String, Option<&'static str>, &'static str, Option<usize>) {
+    (id.to_string(), dir, cause.as_str(), epoch)
+}
+
+#[test]
+fn clean_calls_have_no_findings() {
+    for file in [
+        "lab/calls/captures/call_basic.pcap",
+        "lab/calls/captures/call_hold_resume.pcap",
+        "lab/calls/captures/call_hold_inactive_zero_addr.pcap",
+        "lab/calls/captures/call_reinvite_port_change.pcap",
+        "lab/calls/captures/call_t38_reinvite.pcap",
+        "lab/calls/captures/call_refer_transfer.pcap",
+        "lab/calls/captures/call_early_media_183.pcap",
+        "lab/calls/captures/call_forked.pcap",
+        "lab/calls/captures/call_udp_and_rtcp.pcap",
+        "lab/alg/captures/alg_basic_on_lan.pcap",
+        "lab/alg/captures/alg_basic_on_wan.pcap",
+        "lab/alg/captures/alg_hold_resume_on_lan.pcap",
+        "lab/alg/captures/alg_hold_resume_on_wan.pcap",
+        "lab/alg/captures/alg_register_on_wan.pcap",
+        // SIP only (no media in the capture): silence proves nothing.
+        "public/pkts__sipp_sll.pcap",
+    ] {
+        assert_eq!(findings(file), vec![], "{file}");
+    }
+}
+
+#[test]
+fn one_way_media_fires_and_hold_does_not() {
+    // The caller sends nothing (tshark: one RTP stream, callee -> caller, 67 packets).
+    assert_eq!(
+        findings("lab/calls/captures/call_one_way_rtp.pcap"),
+        vec![f(
+            "one-way-media",
+            Some("caller->callee"),
+            Cause::Unknown,
+            Some(0)
+        )]
+    );
+    // ALG off, phone side of the router: the provider's RTP to the private address never
+    // comes in (the router drops it; tshark on the WAN file shows it leaving the provider).
+    assert_eq!(
+        findings("lab/alg/captures/alg_basic_off_lan.pcap"),
+        vec![f(
+            "one-way-media",
+            Some("callee->caller"),
+            Cause::Unknown,
+            Some(0)
+        )]
+    );
+    // Hold (epoch 1, sendonly/recvonly): the callee's silence is expected; not in epochs
+    // 0 and 2.
+    assert_eq!(
+        findings("lab/alg/captures/alg_hold_resume_off_lan.pcap"),
+        vec![
+            f(
+                "one-way-media",
+                Some("callee->caller"),
+                Cause::Unknown,
+                Some(0)
+            ),
+            f(
+                "one-way-media",
+                Some("callee->caller"),
+                Cause::Unknown,
+                Some(2)
+            ),
+        ]
+    );
+}
+
+#[test]
+fn private_sdp_behind_nat_without_alg() {
+    // WAN side, ALG off: SDP c=10.10.0.10 arriving from 198.51.100.1.
+    for file in [
+        "lab/alg/captures/alg_basic_off_wan.pcap",
+        "lab/alg/captures/alg_hold_resume_off_wan.pcap",
+        "lab/alg/captures/alg_t38_reinvite_off_wan.pcap",
+    ] {
+        assert_eq!(
+            findings(file),
+            vec![f("sdp-private-address", None, Cause::Nat, Some(0))],
+            "{file}"
+        );
+    }
+}
+
+#[test]
+fn t38_failures() {
+    // The T.38 re-INVITE answered 488 (tshark: frame with status 488, CSeq INVITE).
+    assert_eq!(
+        findings("lab/calls/captures/call_t38_rejected.pcap"),
+        vec![f("t38-failed", None, Cause::Unknown, None)]
+    );
+    // ALG on: the provider's UDPTL is refused by the router (ICMP port unreachable on the
+    // WAN side), so on the phone side T.38 was accepted but no UDPTL ever arrives.
+    assert_eq!(
+        findings("lab/alg/captures/alg_t38_reinvite_on_lan.pcap"),
+        vec![f(
+            "t38-failed",
+            Some("callee->caller"),
+            Cause::Unknown,
+            Some(1)
+        )]
+    );
+}
+
+#[test]
+fn content_length_and_malformed_sip() {
+    let run = common::run("synthetic/synthetic_sip_syntax.pcap");
+    let got: Vec<(&str, Vec<u64>)> = run
+        .records
+        .findings
+        .iter()
+        .map(|f| (f.id, f.evidence.iter().map(|e| e.frame).collect()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("content-length-mismatch", vec![11]),
+            ("malformed-sip", vec![14])
+        ]
+    );
+    // The kernel ALG rewrites the SDP and fixes Content-Length (202 -> 206): no mismatch.
+    assert_eq!(findings("lab/alg/captures/alg_basic_on_wan.pcap"), vec![]);
+}

@@ -152,3 +152,42 @@ fn content_length_and_malformed_sip() {
     // The kernel ALG rewrites the SDP and fixes Content-Length (202 -> 206): no mismatch.
     assert_eq!(findings("lab/alg/captures/alg_basic_on_wan.pcap"), vec![]);
 }
+
+#[test]
+fn icmp_unreachable_tied_to_the_refused_media() {
+    // ALG on, WAN side: after the phone's T.38 re-INVITE the router answers the
+    // provider's UDPTL to 198.51.100.1:16002 with ICMP port unreachable (tshark -Y
+    // 'icmp.type==3': 9 frames, the first is frame 81): reported once, tied to the call's
+    // T.38 epoch, cause alg (the router refused media on a port the SDP sent to it).
+    let run = common::run("lab/alg/captures/alg_t38_reinvite_on_wan.pcap");
+    let icmp: Vec<_> = run
+        .records
+        .findings
+        .iter()
+        .filter(|f| f.id == "icmp-unreachable")
+        .collect();
+    assert_eq!(icmp.len(), 1);
+    let f = icmp[0];
+    assert_eq!(
+        (f.cause, f.direction, f.epoch, f.evidence[0].frame),
+        (Cause::Alg, Some("callee->caller"), Some(1), 81)
+    );
+    // SIP refused by a host (synthetic: ICMP and ICMPv6 errors quoting an INVITE).
+    let got = findings("synthetic/synthetic_icmp_quoting_sip.pcap");
+    assert_eq!(
+        got,
+        vec![
+            f_("icmp-unreachable", None, Cause::Unknown, None),
+            f_("icmp-unreachable", None, Cause::Unknown, None),
+        ]
+    );
+}
+
+fn f_(
+    id: &str,
+    dir: Option<&'static str>,
+    cause: Cause,
+    epoch: Option<usize>,
+) -> (String, Option<&'static str>, &'static str, Option<usize>) {
+    f(id, dir, cause, epoch)
+}

@@ -136,8 +136,10 @@ pub struct MalformedRecord {
     pub reason: String,
 }
 
-/// What the engine hands back.
+/// What the engine hands back. New kinds of records are added over time: match with a
+/// wildcard arm.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum Event {
     Sip(Box<SipRecord>),
     Malformed(MalformedRecord),
@@ -150,6 +152,28 @@ pub enum Event {
     Registration(Box<crate::sip::registration::Binding>),
     /// A conclusion of one of the detectors (`findings`).
     Finding(Box<crate::findings::Finding>),
+    /// An ICMP destination unreachable that quotes a UDP datagram.
+    IcmpUnreachable(Box<IcmpRecord>),
+}
+
+/// An ICMP (or ICMPv6) destination unreachable quoting a UDP datagram: who refused what,
+/// and the call the refused datagram belongs to when it matches an SDP.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IcmpRecord {
+    pub frame: u64,
+    pub ts: Timestamp,
+    /// Who sent the ICMP error (the host or router that refused the datagram).
+    pub reporter: std::net::IpAddr,
+    pub v6: bool,
+    /// ICMP code (v4: 3 = port unreachable, 1 = host unreachable; v6: 4 = port).
+    pub code: u8,
+    /// The refused datagram's addresses.
+    pub quoted_src: SocketAddr,
+    pub quoted_dst: SocketAddr,
+    /// The refused datagram was SIP.
+    pub quoted_sip: bool,
+    /// The call (and epoch, stream, sending side) of the refused media, with its Call-ID.
+    pub call: Option<(crate::correlate::Attribution, String)>,
 }
 
 /// The engine. See the module documentation for the calling order.

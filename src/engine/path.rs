@@ -5,7 +5,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use etherparse::{IpNumber, Ipv6ExtensionSlice, LaxIpSlice, TcpHeaderSlice};
 
-use super::{Engine, Event, Frame, SipRecord, Transport};
+use super::{Engine, Event, Frame, IcmpRecord, SipRecord, Transport};
 use crate::accounting::Class;
 use crate::decode::fragment::FragmentOutcome;
 use crate::decode::link::{self, LinkFacts, Network};
@@ -243,7 +243,7 @@ impl Engine {
             PROTO_UDP => self.udp(ctx, info, payload, incomplete, depth),
             PROTO_TCP => self.tcp(ctx, info, payload, incomplete),
             PROTO_ICMP | PROTO_ICMPV6 => {
-                self.icmp(info.proto, payload);
+                self.icmp(ctx, info, payload);
                 Class::Icmp
             }
             _ => Class::IpOther,
@@ -516,9 +516,12 @@ impl Engine {
 
     /// ICMP destination unreachable / time exceeded quote the offending datagram: note
     /// when it was SIP (tshark counts the quoted message as SIP).
-    fn icmp(&mut self, proto: u8, b: &[u8]) {
-        let Some(kind) = b.first() else { return };
-        let error = match proto {
+    fn icmp(&mut self, ctx: &Ctx, info: &IpInfo, b: &[u8]) {
+        let (Some(kind), Some(code)) = (b.first(), b.get(1)) else {
+            return;
+        };
+        // Destination unreachable (v4 type 3, v6 type 1) and time exceeded (11 / 3).
+        let error = match info.proto {
             PROTO_ICMP => matches!(kind, 3 | 11),
             _ => matches!(kind, 1 | 3),
         };
@@ -533,10 +536,35 @@ impl Engine {
         if p.ip_number != IpNumber::UDP || p.fragmented {
             return;
         }
-        if let Some(data) = p.payload.get(8..) {
-            if sip::looks_like_sip(data) {
-                self.decode_stats.icmp_quoting_sip += 1;
-            }
+        let (Some(sport), Some(dport)) = (be16(p.payload, 0), be16(p.payload, 2)) else {
+            return;
+        };
+        let quoted_sip = p.payload.get(8..).is_some_and(sip::looks_like_sip);
+        if quoted_sip {
+            self.decode_stats.icmp_quoting_sip += 1;
         }
+        let quoted_src = SocketAddr::new(ip.source_addr(), sport);
+        let quoted_dst = SocketAddr::new(ip.destination_addr(), dport);
+        let unreachable = match info.proto {
+            PROTO_ICMP => *kind == 3,
+            _ => *kind == 1,
+        };
+        if !unreachable {
+            return;
+        }
+        let attribution = self.expectations.lookup(quoted_src, quoted_dst, ctx.ts);
+        let call =
+            attribution.and_then(|a| self.sig.calls.get(&a.call).map(|c| (a, c.call_id.clone())));
+        self.push_event(Event::IcmpUnreachable(Box::new(IcmpRecord {
+            frame: ctx.frame,
+            ts: ctx.ts,
+            reporter: info.src,
+            v6: info.proto == PROTO_ICMPV6,
+            code: *code,
+            quoted_src,
+            quoted_dst,
+            quoted_sip,
+            call,
+        })));
     }
 }

@@ -12,6 +12,7 @@
 
 pub mod address;
 pub mod content_length;
+pub mod icmp_unreachable;
 pub mod malformed_sip;
 pub mod one_way_media;
 pub mod sdp_private_address;
@@ -104,5 +105,6 @@ pub fn all() -> Vec<Box<dyn Detector + Send>> {
         Box::new(t38_failed::T38Failed),
         Box::new(content_length::ContentLengthMismatch::default()),
         Box::new(malformed_sip::MalformedSip::default()),
+        Box::new(icmp_unreachable::IcmpUnreachable::default()),
     ]
 }

@@ -37,6 +37,7 @@ impl Sink for Collect {
             Event::Flow(f) => self.flows.push((**f).clone()),
             Event::Registration(b) => self.registrations.push((**b).clone()),
             Event::Finding(f) => self.findings.push((**f).clone()),
+            _ => {}
         }
         Ok(())
     }

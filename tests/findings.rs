@@ -42,10 +42,10 @@ fn clean_calls_have_no_findings() {
         "lab/calls/captures/call_forked.pcap",
         "lab/calls/captures/call_udp_and_rtcp.pcap",
         "lab/alg/captures/alg_basic_on_lan.pcap",
-        "lab/alg/captures/alg_basic_on_wan.pcap",
         "lab/alg/captures/alg_hold_resume_on_lan.pcap",
-        "lab/alg/captures/alg_hold_resume_on_wan.pcap",
-        "lab/alg/captures/alg_register_on_wan.pcap",
+        "lab/alg/captures/alg_register_on_lan.pcap",
+        "lab/alg/captures/alg_register_off_lan.pcap",
+        "lab/alg/captures/alg_register_off_wan.pcap",
         // SIP only (no media in the capture): silence proves nothing.
         "public/pkts__sipp_sll.pcap",
     ] {
@@ -149,8 +149,59 @@ fn content_length_and_malformed_sip() {
             ("malformed-sip", vec![14])
         ]
     );
-    // The kernel ALG rewrites the SDP and fixes Content-Length (202 -> 206): no mismatch.
-    assert_eq!(findings("lab/alg/captures/alg_basic_on_wan.pcap"), vec![]);
+    // The kernel ALG rewrites the SDP and fixes Content-Length (202 -> 206): no mismatch
+    // (its only finding there is its own fingerprint).
+    assert_eq!(
+        findings("lab/alg/captures/alg_basic_on_wan.pcap"),
+        vec![f("alg-rewrite", None, Cause::Alg, None)]
+    );
+}
+
+#[test]
+fn alg_fingerprint_on_the_public_side_only_with_the_alg_on() {
+    // WAN side, ALG on (tshark -Y sip -T fields -e sip.Via -e sip.Contact -e sip.Call-ID
+    // -e sdp.owner.address -e sdp.connection_info.address): Via, Contact, o= and c= say
+    // 198.51.100.1, the Call-ID host still 10.10.0.10.
+    let run = common::run("lab/alg/captures/alg_basic_on_wan.pcap");
+    let alg: Vec<_> = run
+        .records
+        .findings
+        .iter()
+        .filter(|f| f.id == "alg-rewrite")
+        .collect();
+    assert_eq!(alg.len(), 1);
+    let shows: Vec<&str> = alg[0].evidence.iter().map(|e| e.shows.as_str()).collect();
+    assert_eq!(alg[0].evidence[0].frame, alg[0].evidence[1].frame);
+    assert!(shows[0].contains("Call-ID host 10.10.0.10"), "{shows:?}");
+    assert!(
+        shows
+            .iter()
+            .any(|s| s.starts_with("Via: SIP/2.0/UDP 198.51.100.1")),
+        "{shows:?}"
+    );
+    assert!(
+        shows.iter().any(|s| s.starts_with("c=IN IP4 198.51.100.1")),
+        "{shows:?}"
+    );
+    // The REGISTER and the OPTIONS of the registration run are two Call-IDs.
+    let reg = findings("lab/alg/captures/alg_register_on_wan.pcap");
+    assert_eq!(
+        reg,
+        vec![
+            f("alg-rewrite", None, Cause::Alg, None),
+            f("alg-rewrite", None, Cause::Alg, None)
+        ]
+    );
+    // ALG off: the addresses stay private, nothing was rewritten.
+    for file in [
+        "lab/alg/captures/alg_basic_off_wan.pcap",
+        "lab/alg/captures/alg_t38_reinvite_off_wan.pcap",
+    ] {
+        assert!(
+            !findings(file).iter().any(|x| x.0 == "alg-rewrite"),
+            "{file}"
+        );
+    }
 }
 
 #[test]

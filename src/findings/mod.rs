@@ -11,6 +11,7 @@
 //! fingerprints and the remaining finding ids come next.
 
 pub mod address;
+pub mod alg_rewrite;
 pub mod content_length;
 pub mod icmp_unreachable;
 pub mod malformed_sip;
@@ -106,5 +107,6 @@ pub fn all() -> Vec<Box<dyn Detector + Send>> {
         Box::new(content_length::ContentLengthMismatch::default()),
         Box::new(malformed_sip::MalformedSip::default()),
         Box::new(icmp_unreachable::IcmpUnreachable::default()),
+        Box::new(alg_rewrite::AlgRewrite::default()),
     ]
 }

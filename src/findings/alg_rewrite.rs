@@ -1,0 +1,142 @@
+//! `alg-rewrite`: a SIP ALG's fingerprint in a single capture. A request whose address
+//! fields (top Via, Contact, SDP c= and o=) carry the public address it was sent from,
+//! while the sender's own identity fields (the From host, and the Call-ID host of an
+//! initial request, which the UA made up) still carry a private address: the UA wrote its
+//! private address everywhere and something on the way rewrote only the fields an ALG
+//! knows (field notes, "what ALGs are known to do", items 1 and 2). A phone that learned
+//! its public address (STUN) writes it in the same fields, so this is evidence for the
+//! site verdict, not proof alone. Reported once per Call-ID.
+
+use std::collections::HashSet;
+use std::net::IpAddr;
+
+use super::address::is_private;
+use super::{Cause, Detector, Evidence, Finding, Severity};
+use crate::engine::Event;
+use crate::sip::Host;
+
+#[derive(Debug, Default)]
+pub struct AlgRewrite {
+    seen: HashSet<String>,
+}
+
+const MAX_SEEN: usize = 10_000;
+
+fn ip_of(host: &Host) -> Option<IpAddr> {
+    match host {
+        Host::Ip(ip) => Some(*ip),
+        Host::Name(_) => None,
+    }
+}
+
+/// The host part of a Call-ID (`local@host`) when it is an IP address.
+fn call_id_ip(call_id: &str) -> Option<IpAddr> {
+    let host = call_id.rsplit_once('@')?.1;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.parse().ok()
+}
+
+impl Detector for AlgRewrite {
+    fn on_event(&mut self, ev: &Event, _ctx: &super::CaptureContext, out: &mut Vec<Finding>) {
+        let Event::Sip(r) = ev else { return };
+        let msg = &r.msg;
+        let src = r.src.ip();
+        if !msg.is_request() || is_private(src) {
+            return;
+        }
+        let Some(call_id) = msg.call_id.as_deref() else {
+            return;
+        };
+        if self.seen.contains(call_id) {
+            return;
+        }
+        let initial = msg.to.as_ref().and_then(|t| t.tag.as_ref()).is_none();
+        let mut identity: Vec<(&str, IpAddr)> = Vec::new();
+        if let Some(ip) = msg
+            .from
+            .as_ref()
+            .and_then(|f| f.uri.host.as_ref())
+            .and_then(ip_of)
+        {
+            identity.push(("From host", ip));
+        }
+        if initial {
+            if let Some(ip) = call_id_ip(call_id) {
+                identity.push(("Call-ID host", ip));
+            }
+        }
+        let private: Vec<(&str, IpAddr)> = identity
+            .into_iter()
+            .filter(|(_, ip)| is_private(*ip))
+            .collect();
+        if private.is_empty() {
+            return;
+        }
+        let mut rewritten: Vec<(&str, String)> = Vec::new();
+        if let Some(v) = msg.vias.first() {
+            if ip_of(&v.host) == Some(src) {
+                rewritten.push(("Via", format!("Via: {}", v.raw)));
+            }
+        }
+        for c in &msg.contacts {
+            if c.uri.host.as_ref().and_then(ip_of) == Some(src) {
+                rewritten.push(("Contact", format!("Contact: {}", c.raw)));
+            }
+        }
+        if let Some(sdp) = msg.sdp_bytes().and_then(|b| crate::sdp::parse(b).ok()) {
+            if let Some(o) = sdp.origin.as_ref().filter(|o| o.addr == Some(src)) {
+                rewritten.push(("SDP o=", format!("o={}", o.raw)));
+            }
+            let media_c = sdp.media.iter().filter_map(|m| m.connection.as_ref());
+            for c in sdp.connection.iter().chain(media_c) {
+                if c.addr == Some(src) {
+                    rewritten.push(("SDP c=", format!("c={}", c.raw)));
+                }
+            }
+        }
+        if rewritten.is_empty() {
+            return;
+        }
+        if self.seen.len() < MAX_SEEN {
+            self.seen.insert(call_id.to_string());
+        }
+        let kept = private
+            .iter()
+            .map(|(what, ip)| format!("{what} {ip}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        out.push(Finding {
+            id: "alg-rewrite",
+            severity: Severity::Warning,
+            call_id: Some(call_id.to_string()),
+            leg: None,
+            epoch: None,
+            direction: None,
+            cause: Cause::Alg,
+            why: format!(
+                "{} sent from {src} carries that public address in {} while its own \
+                 identity keeps the private address ({kept}): the address fields were \
+                 rewritten on the way, the way a SIP ALG does",
+                msg.method().map(|m| m.to_string()).unwrap_or_default(),
+                {
+                    let mut labels: Vec<&str> = rewritten.iter().map(|(l, _)| *l).collect();
+                    labels.dedup();
+                    labels.join(", ")
+                }
+            ),
+            evidence: std::iter::once(format!("sent from {} ({kept})", r.src))
+                .chain(rewritten.into_iter().map(|(_, shows)| shows))
+                .map(|shows| Evidence {
+                    frame: r.frame,
+                    shows,
+                })
+                .collect(),
+            advice: "disable SIP ALG on the router with this public address (Cisco/Linksys: \
+                     Firewall/NAT, \"SIP ALG\" or SIP inspection; Netgear: \"Disable SIP ALG\" / \
+                     SIP Transformations; TP-Link: NAT Forwarding > ALG; FortiGate: config \
+                     system settings, set sip-expectation disable, set sip-nat-trace disable), \
+                     or move SIP off its reach (TLS, a port other than 5060)"
+                .into(),
+        });
+    }
+}

@@ -174,3 +174,49 @@ fn ladder_of_one_call() {
         "{text}"
     );
 }
+
+#[test]
+fn fail_on_severity_sets_exit_1() {
+    // call_one_way_rtp has one error (one-way-media); call_basic has none.
+    let one_way = "fixtures/lab/calls/captures/call_one_way_rtp.pcap";
+    let basic = "fixtures/lab/calls/captures/call_basic.pcap";
+    assert_eq!(algscope(&["analyze", "-q", one_way]).status.code(), Some(0));
+    assert_eq!(
+        algscope(&["analyze", "-q", "--fail-on", "error", one_way])
+            .status
+            .code(),
+        Some(1)
+    );
+    assert_eq!(
+        algscope(&["analyze", "-q", "--fail-on", "warning", one_way])
+            .status
+            .code(),
+        Some(1)
+    );
+    assert_eq!(
+        algscope(&["analyze", "-q", "--fail-on", "info", basic])
+            .status
+            .code(),
+        Some(0)
+    );
+    // The synthetic syntax capture has warnings only.
+    let warn = "fixtures/synthetic/synthetic_sip_syntax.pcap";
+    assert_eq!(
+        algscope(&["analyze", "-q", "--fail-on", "error", warn])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        algscope(&["analyze", "-q", "--fail-on", "warning", warn])
+            .status
+            .code(),
+        Some(1)
+    );
+    assert_eq!(
+        algscope(&["analyze", "--fail-on", "bogus", basic])
+            .status
+            .code(),
+        Some(2)
+    );
+}

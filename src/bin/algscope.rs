@@ -1,7 +1,8 @@
 //! The algscope command line: a thin layer from arguments to the library's drivers.
 //!
-//! Exit codes: 0 analysis done; 1 findings or expectation failed (later issues); 2 usage
-//! or input error. A closed output pipe (e.g. `| head`) is a clean exit.
+//! Exit codes: 0 analysis done; 1 findings at or above `--fail-on` (expectation files
+//! come later); 2 usage or input error. A closed output pipe (e.g. `| head`) is a clean
+//! exit.
 
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
@@ -66,6 +67,24 @@ struct AnalyzeArgs {
     /// No progress bar.
     #[arg(short, long)]
     quiet: bool,
+    /// Exit 1 when there is a finding of this severity or worse.
+    #[arg(long, value_name = "SEVERITY", value_parser = ["info", "warning", "error"])]
+    fail_on: Option<String>,
+}
+
+/// Exit status for a run: 1 when findings at or above `--fail-on` were made.
+fn verdict(args: &AnalyzeArgs, findings: [u64; 3]) -> ExitCode {
+    let from = match args.fail_on.as_deref() {
+        Some("info") => 0,
+        Some("warning") => 1,
+        Some("error") => 2,
+        _ => return ExitCode::SUCCESS,
+    };
+    if findings.iter().skip(from).any(|n| *n > 0) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 fn main() -> ExitCode {
@@ -136,11 +155,11 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         },
     );
     bar.finish_and_clear();
-    let (_, report) = result?;
+    let (summary, report) = result?;
     for w in &report.warnings {
         let _ = writeln!(io::stderr(), "algscope: warning: {w}");
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(verdict(&args, summary.findings))
 }
 
 fn analyze_live(iface: &str, args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
@@ -186,6 +205,6 @@ fn analyze_live(iface: &str, args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     if let Some(e) = err {
         return Err(e.into());
     }
-    finish(&mut engine, sink.as_mut(), &report)?;
-    Ok(ExitCode::SUCCESS)
+    let summary = finish(&mut engine, sink.as_mut(), &report)?;
+    Ok(verdict(args, summary.findings))
 }

@@ -1,8 +1,8 @@
 //! The algscope command line: a thin layer from arguments to the library's drivers.
 //!
-//! Exit codes: 0 analysis done; 1 findings at or above `--fail-on` (expectation files
-//! come later); 2 usage or input error. A closed output pipe (e.g. `| head`) is a clean
-//! exit.
+//! Exit codes: 0 analysis done; 1 findings at or above `--fail-on`, or findings that
+//! differ from `--expect`; 2 usage or input error. A closed output pipe (e.g. `| head`)
+//! is a clean exit.
 
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
@@ -17,6 +17,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use algscope::analyze::{analyze_files, drain, finish, AnalyzeError};
 use algscope::engine::{Config, Engine};
+use algscope::report::expect::{compare, ExpectFile, Recording};
 use algscope::report::{json::JsonSink, ladder::LadderSink, table::TableSink, Sink};
 use algscope::source::{LiveOptions, LiveSource};
 
@@ -67,6 +68,13 @@ struct AnalyzeArgs {
     /// No progress bar.
     #[arg(short, long)]
     quiet: bool,
+    /// Compare the findings with an expectation file: exit 0 when equal, 1 when they
+    /// differ (the differences go to stderr).
+    #[arg(long, value_name = "FILE", conflicts_with = "interface")]
+    expect: Option<PathBuf>,
+    /// Write the run's findings as an expectation file.
+    #[arg(long, value_name = "FILE", conflicts_with = "interface")]
+    write_expect: Option<PathBuf>,
     /// Exit 1 when there is a finding of this severity or worse.
     #[arg(long, value_name = "SEVERITY", value_parser = ["info", "warning", "error"])]
     fail_on: Option<String>,
@@ -142,22 +150,54 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         ProgressStyle::with_template("{spinner} {bytes}/{total_bytes} {wide_bar} {eta}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let mut sink = sink(&args);
-    let result = analyze_files(
-        &args.files,
-        Config::default(),
-        sink.as_mut(),
-        |done, total| {
-            if let Some(t) = total {
-                bar.set_length(t);
-            }
-            bar.set_position(done);
-        },
-    );
+    let expected = match &args.expect {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading the expectation file {}", path.display()))?;
+            let file: ExpectFile = serde_json::from_str(&text).with_context(|| {
+                format!(
+                    "{}: not an expectation file (see docs/json-schema.md)",
+                    path.display()
+                )
+            })?;
+            Some(file.findings)
+        }
+        None => None,
+    };
+    let mut inner = sink(&args);
+    let mut sink = Recording {
+        inner: inner.as_mut(),
+        findings: Vec::new(),
+    };
+    let result = analyze_files(&args.files, Config::default(), &mut sink, |done, total| {
+        if let Some(t) = total {
+            bar.set_length(t);
+        }
+        bar.set_position(done);
+    });
     bar.finish_and_clear();
     let (summary, report) = result?;
     for w in &report.warnings {
         let _ = writeln!(io::stderr(), "algscope: warning: {w}");
+    }
+    let found = std::mem::take(&mut sink.findings);
+    if let Some(path) = &args.write_expect {
+        let file = ExpectFile {
+            findings: found.clone(),
+        };
+        let text = serde_json::to_string_pretty(&file)?;
+        std::fs::write(path, text + "\n").with_context(|| format!("writing {}", path.display()))?;
+    }
+    if let Some(expected) = expected {
+        let diff = compare(&expected, &found);
+        if !diff.is_empty() {
+            let mut err = io::stderr();
+            let _ = writeln!(err, "algscope: findings differ from the expectation:");
+            for d in diff {
+                let _ = writeln!(err, "  {d}");
+            }
+            return Ok(ExitCode::from(1));
+        }
     }
     Ok(verdict(&args, summary.findings))
 }

@@ -2,6 +2,7 @@
 //! scripts. Both implement [`Sink`]; tests use an in-memory writer.
 
 pub mod calls;
+pub mod expect;
 pub mod json;
 pub mod ladder;
 pub mod table;

@@ -99,7 +99,10 @@ fn one_way_media_fires_and_hold_does_not() {
 
 #[test]
 fn private_sdp_behind_nat_without_alg() {
-    // WAN side, ALG off: SDP c=10.10.0.10 arriving from 198.51.100.1.
+    // WAN side, ALG off: SDP c=10.10.0.10 arriving from 198.51.100.1, the phone's RTP
+    // leaving the router from 198.51.100.1:16000, the provider sending back to
+    // 10.10.0.10:16000 (tshark -q -z rtp,streams on the WAN files; the router drops those,
+    // its counters are in the *_router.txt files).
     for file in [
         "lab/alg/captures/alg_basic_off_wan.pcap",
         "lab/alg/captures/alg_hold_resume_off_wan.pcap",
@@ -107,8 +110,30 @@ fn private_sdp_behind_nat_without_alg() {
     ] {
         assert_eq!(
             findings(file),
-            vec![f("sdp-private-address", None, Cause::Nat, Some(0))],
+            vec![
+                f(
+                    "media-source-mismatch",
+                    Some("caller->callee"),
+                    Cause::Nat,
+                    Some(0)
+                ),
+                f("sdp-private-address", None, Cause::Nat, Some(0)),
+            ],
             "{file}"
+        );
+        let run = common::run(file);
+        let m = run
+            .records
+            .findings
+            .iter()
+            .find(|x| x.id == "media-source-mismatch")
+            .unwrap();
+        assert_eq!(m.severity, algscope::findings::Severity::Warning);
+        assert!(
+            m.why
+                .contains("comes from 198.51.100.1:16000 while its SDP announced 10.10.0.10:16000"),
+            "{}",
+            m.why
         );
     }
 }

@@ -15,6 +15,7 @@ pub mod alg_rewrite;
 pub mod content_length;
 pub mod icmp_unreachable;
 pub mod malformed_sip;
+pub mod media_source_mismatch;
 pub mod one_way_media;
 pub mod sdp_private_address;
 pub mod t38_failed;
@@ -108,5 +109,6 @@ pub fn all() -> Vec<Box<dyn Detector + Send>> {
         Box::new(malformed_sip::MalformedSip::default()),
         Box::new(icmp_unreachable::IcmpUnreachable::default()),
         Box::new(alg_rewrite::AlgRewrite::default()),
+        Box::new(media_source_mismatch::MediaSourceMismatch),
     ]
 }

@@ -126,6 +126,9 @@ pub struct SipRecord {
     pub src: SocketAddr,
     pub dst: SocketAddr,
     pub msg: SipMessage,
+    /// For a response matched to its request: where the request came from (the response
+    /// should be sent back there).
+    pub request_from: Option<SocketAddr>,
 }
 
 /// A packet (or stream part) that could not be decoded, kept as evidence.

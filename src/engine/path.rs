@@ -360,6 +360,7 @@ impl Engine {
                         src,
                         dst,
                         msg,
+                        request_from: None,
                     });
                     Class::Sip
                 }
@@ -489,6 +490,7 @@ impl Engine {
                                 src: key.src,
                                 dst: key.dst,
                                 msg,
+                                request_from: None,
                             });
                         }
                         Err(e) => {
@@ -508,9 +510,9 @@ impl Engine {
         }
     }
 
-    fn sip_message(&mut self, rec: SipRecord) {
+    fn sip_message(&mut self, mut rec: SipRecord) {
         self.sip_stats.count(&rec.msg, rec.transport);
-        self.signalling(&rec);
+        self.signalling(&mut rec);
         self.push_event(Event::Sip(Box::new(rec)));
     }
 

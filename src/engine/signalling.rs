@@ -44,12 +44,13 @@ fn shares_ip(call: &Call, src: SocketAddr, dst: SocketAddr) -> bool {
 
 impl Engine {
     /// Updates transactions, calls and registrations with one SIP message.
-    pub(super) fn signalling(&mut self, rec: &SipRecord) {
-        let msg = &rec.msg;
+    pub(super) fn signalling(&mut self, rec: &mut SipRecord) {
         let ev = self
             .sig
             .transactions
-            .on_message(msg, rec.frame, rec.ts, rec.src, rec.dst);
+            .on_message(&rec.msg, rec.frame, rec.ts, rec.src, rec.dst);
+        rec.request_from = self.sig.transactions.last_request_src;
+        let msg = &rec.msg;
         let retransmission = matches!(
             ev,
             TxEvent::RequestRetransmission { .. }
@@ -64,6 +65,13 @@ impl Engine {
         };
         let mut events = Vec::new();
         if let Some(call) = self.sig.calls.get_mut(&id) {
+            if let TxEvent::RequestRetransmission { .. } = ev {
+                let initial = msg.method() == Some(&Method::Invite)
+                    && msg.cseq.as_ref().map(|c| c.seq) == call.initial_cseq();
+                if initial {
+                    call.invite_retransmissions += 1;
+                }
+            }
             call.on_message(msg, rec.frame, rec.ts, rec.src, retransmission, &mut events);
         }
         self.call_events(id, &events, rec.ts);
@@ -184,24 +192,38 @@ impl Engine {
     ) {
         let mut hits = Vec::new();
         for (tx, timed_out) in txs {
-            if tx.key.method != Method::Invite {
-                continue;
-            }
             let Some(ids) = tx.call_id.as_ref().and_then(|c| self.sig.by_call_id.get(c)) else {
                 continue;
             };
             for id in ids {
+                // A request of the call may go elsewhere than the INVITE's path (a BYE to
+                // the Contact): it belongs to the leg whose endpoints it leaves from or
+                // goes to.
                 if let Some(call) = self.sig.calls.get(id) {
-                    if call.initial_cseq() == Some(tx.cseq) && same_pair(call, tx.src, tx.dst) {
-                        hits.push((*id, timed_out));
+                    let ips = [call.caller_sig.ip(), call.callee_sig.ip()];
+                    if ips.contains(&tx.src.ip()) || ips.contains(&tx.dst.ip()) {
+                        hits.push((*id, tx.clone(), timed_out));
                     }
                 }
             }
         }
-        for (id, timed_out) in hits {
+        for (id, tx, timed_out) in hits {
             let mut events = Vec::new();
             if let Some(call) = self.sig.calls.get_mut(&id) {
-                call.invite_unanswered(timed_out, &mut events);
+                let initial = tx.key.method == Method::Invite && call.initial_cseq() == Some(tx.cseq);
+                if initial && same_pair(call, tx.src, tx.dst) {
+                    call.invite_unanswered(timed_out, &mut events);
+                }
+                if call.unanswered.len() < 64 {
+                    call.unanswered.push(crate::sip::call::Unanswered {
+                        method: tx.key.method.clone(),
+                        frame: tx.request_frame,
+                        dst: tx.dst,
+                        src: tx.src,
+                        retransmissions: tx.retransmissions,
+                        timed_out,
+                    });
+                }
             }
             self.call_events(id, &events, self.now);
         }

@@ -12,6 +12,7 @@
 
 pub mod address;
 pub mod alg_rewrite;
+pub mod call_failed;
 pub mod content_length;
 pub mod icmp_unreachable;
 pub mod malformed_sip;
@@ -110,5 +111,6 @@ pub fn all() -> Vec<Box<dyn Detector + Send>> {
         Box::new(icmp_unreachable::IcmpUnreachable::default()),
         Box::new(alg_rewrite::AlgRewrite::default()),
         Box::new(media_source_mismatch::MediaSourceMismatch),
+        Box::new(call_failed::CallFailed),
     ]
 }

@@ -193,6 +193,18 @@ pub struct Refer {
     pub notifies: Vec<(u64, Option<u16>)>,
 }
 
+/// A request of the call that got no final response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unanswered {
+    pub method: Method,
+    pub frame: u64,
+    pub src: SocketAddr,
+    pub dst: SocketAddr,
+    pub retransmissions: u32,
+    /// True after 32 s (Timer B/F), false when the capture ended sooner.
+    pub timed_out: bool,
+}
+
 /// Where a call stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CallState {
@@ -287,6 +299,12 @@ pub struct Call {
     pub refers: Vec<Refer>,
     /// The Replaces header of the initial INVITE (RFC 3891): this call takes over another.
     pub replaces: Option<String>,
+    /// Copies of the initial INVITE after the first (retransmissions, not duplicates).
+    pub invite_retransmissions: u32,
+    /// The ACK for the 2xx of the initial INVITE was seen.
+    pub acked: bool,
+    /// Requests of the call that got no final response (any method).
+    pub unanswered: Vec<Unanswered>,
     pub messages: u64,
     pending: Vec<PendingOffer>,
     initial_cseq: Option<u32>,
@@ -357,6 +375,9 @@ impl Call {
                 .map(|h| h.value.clone())
                 .filter(|_| !start_missing),
             messages: 0,
+            invite_retransmissions: 0,
+            acked: false,
+            unanswered: Vec::new(),
             pending: Vec::new(),
             initial_cseq: if start_missing {
                 None
@@ -500,6 +521,9 @@ impl Call {
                 return;
             }
             Method::Ack => {
+                if Some(cseq) == self.initial_cseq {
+                    self.acked = true;
+                }
                 // ACK with SDP answers an offer made in a 2xx (late offer).
                 if let Some(sdp) = sdp {
                     if let Some(i) = self.pending.iter().position(|p| {

@@ -157,6 +157,9 @@ pub enum TxEvent {
 pub struct Transactions {
     table: HashMap<TxKey, Transaction>,
     max: usize,
+    /// For the last message handed in, when it was a response matched to a request: where
+    /// that request came from (a response should go back there, RFC 3261 18.2.2 / 3581).
+    pub last_request_src: Option<SocketAddr>,
     pub counts: TxCounts,
     pub timed_out: u64,
     pub evicted: u64,
@@ -189,6 +192,7 @@ impl Transactions {
         Transactions {
             table: HashMap::new(),
             max,
+            last_request_src: None,
             counts: TxCounts::default(),
             timed_out: 0,
             evicted: 0,
@@ -216,6 +220,7 @@ impl Transactions {
         src: SocketAddr,
         dst: SocketAddr,
     ) -> TxEvent {
+        self.last_request_src = None;
         let ev = self.classify(msg, frame, ts, src, dst);
         let c = &mut self.counts;
         match ev {
@@ -305,6 +310,7 @@ impl Transactions {
                 let Some(tx) = self.table.get_mut(&key) else {
                     return TxEvent::OrphanResponse;
                 };
+                self.last_request_src = Some(tx.src);
                 if code < 200 {
                     if tx.provisional.len() < MAX_PROVISIONAL {
                         tx.provisional.push((code, frame));

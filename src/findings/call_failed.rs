@@ -1,0 +1,108 @@
+//! `call-failed`: signalling that never completed. An INVITE retransmitted without any
+//! final response; a 2xx to the INVITE never ACKed (the caller's ACK goes to a Contact it
+//! cannot reach, classically a private address); an in-dialog request (a BYE...)
+//! retransmitted without response, typically sent to a Contact behind a NAT. Cause `nat`
+//! when the unreachable destination is a private address sent to from a public one.
+
+use super::address::is_private;
+use super::{Cause, Detector, Evidence, Finding, Severity};
+use crate::engine::{CallRecord, Event};
+use crate::sip::call::CallState;
+use crate::sip::Method;
+use crate::time::Duration;
+
+#[derive(Debug, Default)]
+pub struct CallFailed;
+
+/// A 2xx left without ACK for this long is a failure (the callee retransmits it for 32 s).
+const ACK_WAIT: Duration = Duration::from_secs(4);
+
+const ADVICE: &str = "requests sent to a private Contact never arrive: fix the Contact the \
+                      registrar and the far end use (the provider's NAT handling, the \
+                      phone's public address or STUN, an SBC), and look for a router that \
+                      rewrites or fails to rewrite SIP (a SIP ALG)";
+
+fn finding(rec: &CallRecord, why: String, cause: Cause, evidence: Vec<Evidence>) -> Finding {
+    Finding {
+        id: "call-failed",
+        severity: Severity::Error,
+        call_id: Some(rec.call.call_id.clone()),
+        leg: Some(rec.call.id),
+        epoch: None,
+        direction: None,
+        cause,
+        why,
+        evidence,
+        advice: ADVICE.into(),
+    }
+}
+
+impl Detector for CallFailed {
+    fn on_event(&mut self, ev: &Event, _ctx: &super::CaptureContext, out: &mut Vec<Finding>) {
+        let Event::Call(rec) = ev else { return };
+        let call = &rec.call;
+        if matches!(call.state, CallState::TimedOut | CallState::Unanswered)
+            && call.invite_retransmissions > 0
+        {
+            out.push(finding(
+                rec,
+                format!(
+                    "the INVITE to {} was sent {} times without any final response",
+                    call.callee_sig,
+                    call.invite_retransmissions + 1
+                ),
+                Cause::Unknown,
+                vec![Evidence {
+                    frame: call.start_frame,
+                    shows: format!("INVITE {} -> {}", call.caller_sig, call.callee_sig),
+                }],
+            ));
+        }
+        if let Some((answered, frame)) = call.answered {
+            let until = call.ended.map(|(t, _)| t).unwrap_or(call.last_activity);
+            if !call.acked && !call.start_missing && until.since(answered) >= ACK_WAIT {
+                out.push(finding(
+                    rec,
+                    format!(
+                        "the 2xx to the INVITE was never ACKed within {:.0} s",
+                        until.since(answered).as_secs_f64()
+                    ),
+                    Cause::Unknown,
+                    vec![Evidence {
+                        frame,
+                        shows: format!("2xx {} -> {}", call.callee_sig, call.caller_sig),
+                    }],
+                ));
+            }
+        }
+        for u in call.unanswered.iter().filter(|u| u.method != Method::Invite && u.method != Method::Ack) {
+            if u.retransmissions == 0 {
+                continue;
+            }
+            let private_dst = is_private(u.dst.ip()) && !is_private(u.src.ip());
+            let mut why = format!(
+                "the {} to {} was sent {} times without any response",
+                u.method,
+                u.dst,
+                u.retransmissions + 1
+            );
+            if private_dst {
+                why.push_str(&format!(
+                    ": {} is a private address, sent to from the public {}, so it cannot arrive \
+                     (the Contact it came from was not translated)",
+                    u.dst.ip(),
+                    u.src.ip()
+                ));
+            }
+            out.push(finding(
+                rec,
+                why,
+                if private_dst { Cause::Nat } else { Cause::Unknown },
+                vec![Evidence {
+                    frame: u.frame,
+                    shows: format!("{} {} -> {}", u.method, u.src, u.dst),
+                }],
+            ));
+        }
+    }
+}

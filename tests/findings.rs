@@ -267,3 +267,22 @@ fn f_(
 ) -> (String, Option<&'static str>, &'static str, Option<usize>) {
     f(id, dir, cause, epoch)
 }
+
+#[test]
+fn response_sent_to_the_via_port_not_the_source() {
+    // The real lab call with the INVITE's source port re-mapped to 34567 (as a NAT would)
+    // while its Via says 5060 without rport (fixtures/synthetic/derive_misrouted.py):
+    // tshark -Y sip -T fields -e frame.number -e udp.srcport -e udp.dstport: frame 3
+    // INVITE 34567 -> 5060, frames 4-6 responses 5060 -> 5060.
+    let run = common::run("synthetic/synthetic_response_misrouted.pcap");
+    let got: Vec<_> = run
+        .records
+        .findings
+        .iter()
+        .map(|f| (f.id, f.cause, f.evidence[0].frame))
+        .collect();
+    assert_eq!(got, vec![("response-misrouted", Cause::Nat, 4)]);
+    assert!(run.records.findings[0]
+        .why
+        .contains("sent to 192.0.2.10:5060 while its request came from 192.0.2.10:34567"));
+}

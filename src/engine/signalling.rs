@@ -210,7 +210,8 @@ impl Engine {
         for (id, tx, timed_out) in hits {
             let mut events = Vec::new();
             if let Some(call) = self.sig.calls.get_mut(&id) {
-                let initial = tx.key.method == Method::Invite && call.initial_cseq() == Some(tx.cseq);
+                let initial =
+                    tx.key.method == Method::Invite && call.initial_cseq() == Some(tx.cseq);
                 if initial && same_pair(call, tx.src, tx.dst) {
                     call.invite_unanswered(timed_out, &mut events);
                 }

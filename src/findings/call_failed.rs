@@ -75,7 +75,11 @@ impl Detector for CallFailed {
                 ));
             }
         }
-        for u in call.unanswered.iter().filter(|u| u.method != Method::Invite && u.method != Method::Ack) {
+        for u in call
+            .unanswered
+            .iter()
+            .filter(|u| u.method != Method::Invite && u.method != Method::Ack)
+        {
             if u.retransmissions == 0 {
                 continue;
             }
@@ -97,7 +101,11 @@ impl Detector for CallFailed {
             out.push(finding(
                 rec,
                 why,
-                if private_dst { Cause::Nat } else { Cause::Unknown },
+                if private_dst {
+                    Cause::Nat
+                } else {
+                    Cause::Unknown
+                },
                 vec![Evidence {
                     frame: u.frame,
                     shows: format!("{} {} -> {}", u.method, u.src, u.dst),

@@ -18,6 +18,7 @@ pub mod icmp_unreachable;
 pub mod malformed_sip;
 pub mod media_source_mismatch;
 pub mod one_way_media;
+pub mod response_misrouted;
 pub mod sdp_private_address;
 pub mod t38_failed;
 
@@ -112,5 +113,6 @@ pub fn all() -> Vec<Box<dyn Detector + Send>> {
         Box::new(alg_rewrite::AlgRewrite::default()),
         Box::new(media_source_mismatch::MediaSourceMismatch),
         Box::new(call_failed::CallFailed),
+        Box::new(response_misrouted::ResponseMisrouted::default()),
     ]
 }

@@ -286,3 +286,41 @@ fn response_sent_to_the_via_port_not_the_source() {
         .why
         .contains("sent to 192.0.2.10:5060 while its request came from 192.0.2.10:34567"));
 }
+
+#[test]
+fn sip_lost_in_fragments() {
+    // pkts__fragmented_udp_sip.pcap (public, real): the INVITE is present only as its
+    // first IP fragment (tshark decodes no INVITE; frame 1 has ip.flags.mf=1).
+    let run = common::run("public/pkts__fragmented_udp_sip.pcap");
+    let frag: Vec<_> = run
+        .records
+        .findings
+        .iter()
+        .filter(|f| f.id == "sip-fragmented")
+        .collect();
+    assert_eq!(frag.len(), 1);
+    assert_eq!(
+        frag[0].evidence.iter().map(|e| e.frame).collect::<Vec<_>>(),
+        vec![1]
+    );
+    assert!(frag[0]
+        .why
+        .starts_with("\"INVITE sip:service@10.108.158.224:5060 SIP/2.0\" from 10.192.243.79:5060"));
+    // Two of three fragments (synthetic): frames 1 and 2.
+    let run = common::run("synthetic/synthetic_ipv4_frag_incomplete.pcap");
+    let frames: Vec<Vec<u64>> = run
+        .records
+        .findings
+        .iter()
+        .filter(|f| f.id == "sip-fragmented")
+        .map(|f| f.evidence.iter().map(|e| e.frame).collect())
+        .collect();
+    assert_eq!(frames, vec![vec![1, 2]]);
+    // Reassembled fragments (the real lab's fragmented INVITEs) are no finding.
+    for file in [
+        "lab/captures/lab_udp_fragmented_invite.pcap",
+        "lab/captures/lab_udp_fragmented_invite_ipv6.pcap",
+    ] {
+        assert_eq!(findings(file), vec![], "{file}");
+    }
+}

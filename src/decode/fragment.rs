@@ -59,6 +59,23 @@ pub enum FragmentOutcome {
     Malformed { held: usize, reason: &'static str },
 }
 
+/// A datagram dropped before it completed, with the start of its payload when its first
+/// fragment arrived (so the engine can tell a lost SIP message from other traffic).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DroppedDatagram {
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub proto: u8,
+    /// Frames of the fragments that did arrive.
+    pub frames: Vec<u64>,
+    /// The first bytes of the payload (transport header included), when offset 0 arrived.
+    pub head: Option<Vec<u8>>,
+}
+
+/// Bytes of a dropped datagram's head kept, and dropped datagrams remembered until taken.
+const HEAD: usize = 128;
+const MAX_DROPPED: usize = 256;
+
 /// The reassembly table.
 #[derive(Debug, Default)]
 pub struct FragmentPool {
@@ -68,6 +85,7 @@ pub struct FragmentPool {
     /// Datagrams found malformed, remembered (until the timeout) so that their later
     /// fragments are malformed too instead of starting a new reassembly.
     poisoned: HashMap<Key, Timestamp>,
+    dropped: Vec<DroppedDatagram>,
 }
 
 impl FragmentPool {
@@ -77,6 +95,7 @@ impl FragmentPool {
             pending: HashMap::new(),
             held_fragments: 0,
             poisoned: HashMap::new(),
+            dropped: Vec::new(),
         }
     }
 
@@ -216,35 +235,62 @@ impl FragmentPool {
     pub fn expire(&mut self, now: Timestamp) -> usize {
         let timeout = self.config.timeout;
         self.poisoned.retain(|_, t| now.since(*t) < timeout);
+        let stale: Vec<Key> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| now.since(p.first_seen) >= timeout)
+            .map(|(k, _)| *k)
+            .collect();
         let mut dropped = 0;
-        self.pending.retain(|_, p| {
-            let keep = now.since(p.first_seen) < timeout;
-            if !keep {
-                dropped += p.frames.len();
-            }
-            keep
-        });
+        for k in stale {
+            dropped += self.drop_datagram(k);
+        }
         while self.pending.len() > self.config.max_pending {
             let oldest = self
                 .pending
                 .iter()
                 .min_by_key(|(_, p)| p.first_seen)
                 .map(|(k, _)| *k);
-            match oldest.and_then(|k| self.pending.remove(&k)) {
-                Some(p) => dropped += p.frames.len(),
+            match oldest {
+                Some(k) => dropped += self.drop_datagram(k),
                 None => break,
             }
         }
-        self.held_fragments -= dropped;
         dropped
+    }
+
+    fn drop_datagram(&mut self, k: Key) -> usize {
+        let Some(p) = self.pending.remove(&k) else {
+            return 0;
+        };
+        let n = p.frames.len();
+        self.held_fragments -= n;
+        if self.dropped.len() < MAX_DROPPED {
+            let head = p
+                .pieces
+                .iter()
+                .find(|(s, _)| *s == 0)
+                .map(|(_, b)| b.get(..HEAD.min(b.len())).unwrap_or_default().to_vec());
+            self.dropped.push(DroppedDatagram {
+                src: k.src,
+                dst: k.dst,
+                proto: k.proto,
+                frames: p.frames,
+                head,
+            });
+        }
+        n
     }
 
     /// Drops everything still held (end of capture). Returns the fragment packets dropped.
     pub fn drain(&mut self) -> usize {
-        let dropped = self.held_fragments;
-        self.pending.clear();
-        self.held_fragments = 0;
-        dropped
+        let keys: Vec<Key> = self.pending.keys().copied().collect();
+        keys.into_iter().map(|k| self.drop_datagram(k)).sum()
+    }
+
+    /// The datagrams dropped since the last call.
+    pub fn take_dropped(&mut self) -> Vec<DroppedDatagram> {
+        std::mem::take(&mut self.dropped)
     }
 }
 

@@ -157,6 +157,19 @@ pub enum Event {
     Finding(Box<crate::findings::Finding>),
     /// An ICMP destination unreachable that quotes a UDP datagram.
     IcmpUnreachable(Box<IcmpRecord>),
+    /// A fragmented SIP datagram whose other fragments never arrived.
+    SipFragmentsLost(Box<LostSip>),
+}
+
+/// A SIP message sent in IP fragments of which only some were captured (the first one,
+/// with the start line, among them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LostSip {
+    pub frames: Vec<u64>,
+    pub src: SocketAddr,
+    pub dst: SocketAddr,
+    /// The message's first line, as far as it arrived.
+    pub start_line: String,
 }
 
 /// An ICMP (or ICMPv6) destination unreachable quoting a UDP datagram: who refused what,
@@ -291,6 +304,7 @@ impl Engine {
             Class::FragmentDropped,
             dropped as u64,
         );
+        self.dropped_fragments();
         let mut out = std::mem::take(&mut self.stream_scratch);
         self.tcp.finish(self.frame_no, &mut out);
         self.stream_events(&mut out);
@@ -356,12 +370,41 @@ impl Engine {
             Class::FragmentDropped,
             dropped as u64,
         );
+        self.dropped_fragments();
         let mut out = std::mem::take(&mut self.stream_scratch);
         self.tcp.expire(self.now, &mut out);
         self.stream_events(&mut out);
         self.stream_scratch = out;
         self.signalling_timers();
         self.media_timers();
+    }
+
+    /// Dropped datagrams that were SIP become records (a router dropping fragments).
+    fn dropped_fragments(&mut self) {
+        for d in self.fragments.take_dropped() {
+            let Some(head) = d.head.as_deref() else {
+                continue;
+            };
+            let (Some(sport), Some(dport), Some(payload)) = (
+                crate::decode::be16(head, 0),
+                crate::decode::be16(head, 2),
+                head.get(8..),
+            ) else {
+                continue;
+            };
+            let sip = crate::sip::looks_like_sip(payload) || crate::sip::may_start_sip(payload);
+            if d.proto != 17 || !sip {
+                continue;
+            }
+            let line = payload.split(|b| *b == b'\n').next().unwrap_or_default();
+            let start_line = String::from_utf8_lossy(line).trim_end().to_string();
+            self.push_event(Event::SipFragmentsLost(Box::new(LostSip {
+                frames: d.frames,
+                src: SocketAddr::new(d.src, sport),
+                dst: SocketAddr::new(d.dst, dport),
+                start_line,
+            })));
+        }
     }
 
     fn push_event(&mut self, ev: Event) {

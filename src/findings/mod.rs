@@ -20,6 +20,7 @@ pub mod media_source_mismatch;
 pub mod one_way_media;
 pub mod response_misrouted;
 pub mod sdp_private_address;
+pub mod sip_fragmented;
 pub mod t38_failed;
 
 use crate::engine::Event;
@@ -114,5 +115,6 @@ pub fn all() -> Vec<Box<dyn Detector + Send>> {
         Box::new(media_source_mismatch::MediaSourceMismatch),
         Box::new(call_failed::CallFailed),
         Box::new(response_misrouted::ResponseMisrouted::default()),
+        Box::new(sip_fragmented::SipFragmented),
     ]
 }

@@ -152,7 +152,7 @@ impl<W: Write> Sink for JsonSink<W> {
                 reason,
             }),
             // SIP messages and ICMP errors are facts behind the other records.
-            Event::Sip(_) | Event::IcmpUnreachable(_) => Ok(()),
+            Event::Sip(_) | Event::IcmpUnreachable(_) | Event::SipFragmentsLost(_) => Ok(()),
             Event::Call(rec) => self.line(&call_line(rec)),
             Event::Flow(rec) => self.line(&flow_line(rec)),
             Event::Finding(f) => self.line(&finding_line(f)),

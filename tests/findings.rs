@@ -45,7 +45,6 @@ fn clean_calls_have_no_findings() {
         "lab/alg/captures/alg_hold_resume_on_lan.pcap",
         "lab/alg/captures/alg_register_on_lan.pcap",
         "lab/alg/captures/alg_register_off_lan.pcap",
-        "lab/alg/captures/alg_register_off_wan.pcap",
         // SIP only (no media in the capture): silence proves nothing.
         "public/pkts__sipp_sll.pcap",
     ] {
@@ -323,4 +322,64 @@ fn sip_lost_in_fragments() {
     ] {
         assert_eq!(findings(file), vec![], "{file}");
     }
+}
+
+#[test]
+fn bye_to_a_private_contact_and_unstable_registrations() {
+    // ALG off, provider hangs up: its BYE goes to the phone's untranslated Contact
+    // 10.10.0.10:5060 and is retransmitted without response (tshark on the WAN file:
+    // 5 BYEs at 2.71, 3.22, 4.22, 6.22, 10.23 s, no 200; none on the LAN side).
+    let run = common::run("lab/alg/captures/alg_provider_bye_off_wan.pcap");
+    let failed: Vec<_> = run
+        .records
+        .findings
+        .iter()
+        .filter(|f| f.id == "call-failed")
+        .collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].cause, Cause::Nat);
+    assert!(
+        failed[0]
+            .why
+            .starts_with("the BYE to 10.10.0.10:5060 was sent 5 times without any response"),
+        "{}",
+        failed[0].why
+    );
+    // The phone side of the same call: the provider's RTP never arrives, and the call
+    // has no end in this capture (judged up to its last packet).
+    assert_eq!(
+        findings("lab/alg/captures/alg_provider_bye_off_lan.pcap"),
+        vec![f(
+            "one-way-media",
+            Some("callee->caller"),
+            Cause::Unknown,
+            Some(0)
+        )]
+    );
+    // With the ALG on the BYE reaches the phone: no call-failed.
+    assert!(!findings("lab/alg/captures/alg_provider_bye_on_wan.pcap")
+        .iter()
+        .any(|x| x.0 == "call-failed"));
+    // Registrar accepting private Contacts from the router's public address (ALG off):
+    // one phone, then two phones behind the same NAT.
+    assert_eq!(
+        findings("lab/alg/captures/alg_register_off_wan.pcap"),
+        vec![f("registration-unstable", None, Cause::Nat, None)]
+    );
+    assert_eq!(
+        findings("lab/alg/captures/alg_two_phones_off_wan.pcap"),
+        vec![
+            f("registration-unstable", None, Cause::Nat, None),
+            f("registration-unstable", None, Cause::Nat, None)
+        ]
+    );
+    // ALG on: Contacts rewritten to 198.51.100.1:5060 and :50014, no collision.
+    assert!(!findings("lab/alg/captures/alg_two_phones_on_wan.pcap")
+        .iter()
+        .any(|x| x.0 == "registration-unstable"));
+    // A clean registration with refresh (lab call flows).
+    assert_eq!(
+        findings("lab/calls/captures/call_register_options.pcap"),
+        vec![]
+    );
 }

@@ -18,6 +18,7 @@ pub mod icmp_unreachable;
 pub mod malformed_sip;
 pub mod media_source_mismatch;
 pub mod one_way_media;
+pub mod registration_unstable;
 pub mod response_misrouted;
 pub mod sdp_private_address;
 pub mod sip_fragmented;
@@ -116,5 +117,6 @@ pub fn all() -> Vec<Box<dyn Detector + Send>> {
         Box::new(call_failed::CallFailed),
         Box::new(response_misrouted::ResponseMisrouted::default()),
         Box::new(sip_fragmented::SipFragmented),
+        Box::new(registration_unstable::RegistrationUnstable),
     ]
 }

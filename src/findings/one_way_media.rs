@@ -51,10 +51,15 @@ pub(crate) fn unrewritten_private(receiver: &MediaLine) -> bool {
         .is_some_and(|a| is_private(a) && a != sig && !is_private(sig))
 }
 
+/// When the epoch ended: the next epoch or the call's end; for a call whose end the
+/// capture does not show, the last sign of life (its last message or media packet).
 fn epoch_end(rec: &CallRecord, e: &Epoch) -> crate::time::Timestamp {
-    e.end
-        .or(rec.call.ended.map(|(t, _)| t))
-        .unwrap_or(rec.call.last_activity)
+    e.end.or(rec.call.ended.map(|(t, _)| t)).unwrap_or_else(|| {
+        rec.flows
+            .iter()
+            .map(|f| f.last_ts)
+            .fold(rec.call.last_activity, std::cmp::Ord::max)
+    })
 }
 
 impl Detector for OneWayMedia {

@@ -15,6 +15,8 @@ pub struct RegisterAttempt {
     pub ts: Timestamp,
     pub src: SocketAddr,
     pub contacts: Vec<String>,
+    /// The Contacts' host and port when the host is an IP address.
+    pub contact_addrs: Vec<(std::net::IpAddr, Option<u16>)>,
     /// Expiry asked for (Contact `expires` parameter, else the Expires header).
     pub expires: Option<u32>,
     pub cseq: u32,
@@ -103,6 +105,14 @@ impl Registrations {
                     ts,
                     src,
                     contacts: msg.contacts.iter().map(|c| c.raw.clone()).collect(),
+                    contact_addrs: msg
+                        .contacts
+                        .iter()
+                        .filter_map(|c| match c.uri.host {
+                            Some(super::message::Host::Ip(ip)) => Some((ip, c.uri.port)),
+                            _ => None,
+                        })
+                        .collect(),
                     expires: expires_of(msg),
                     cseq: cseq.seq,
                     response: None,

@@ -1,0 +1,174 @@
+//! `registration-unstable`: what makes phones lose registration or miss incoming calls.
+//! - a Contact with a private address registered from a public address (the registrar
+//!   will send incoming calls where they cannot arrive): `nat`;
+//! - refreshes from a changing source port (the NAT mapping changed between refreshes):
+//!   `nat`;
+//! - the Contact changing between refreshes from the same phone (a rewrite that is not
+//!   applied the same way every time);
+//! - the granted expiry shorter than the time until the next refresh (the binding lapses);
+//! - challenges (401/407) answered by new challenges three times or more in a row.
+//!
+//! Decided per address-of-record at the end of the capture.
+
+use super::address::is_private;
+use super::{Cause, Detector, Evidence, Finding, Severity};
+use crate::engine::Event;
+use crate::sip::registration::Binding;
+
+#[derive(Debug, Default)]
+pub struct RegistrationUnstable;
+
+fn finding(
+    b: &Binding,
+    severity: Severity,
+    cause: Cause,
+    why: String,
+    evidence: Vec<Evidence>,
+) -> Finding {
+    Finding {
+        id: "registration-unstable",
+        severity,
+        call_id: None,
+        leg: None,
+        epoch: None,
+        direction: None,
+        cause,
+        why: format!("{}: {why}", b.aor),
+        evidence,
+        advice: "keep the NAT mapping alive and stable (registration refresh or keepalives \
+                 shorter than the router's UDP timeout, often 30-60 s), let the registrar use \
+                 the address REGISTERs come from (NAT-aware registrar, outbound/RFC 5626), \
+                 and check for a SIP ALG rewriting Contacts"
+            .into(),
+    }
+}
+
+impl Detector for RegistrationUnstable {
+    fn on_event(&mut self, ev: &Event, _ctx: &super::CaptureContext, out: &mut Vec<Finding>) {
+        let Event::Registration(b) = ev else { return };
+        let ok: Vec<_> = b
+            .attempts
+            .iter()
+            .filter(|a| a.response.is_some_and(|(c, _)| (200..300).contains(&c)))
+            .collect();
+        // A private Contact registered from a public address.
+        if let Some(a) = ok.iter().find(|a| {
+            !is_private(a.src.ip()) && a.contact_addrs.iter().any(|(ip, _)| is_private(*ip))
+        }) {
+            out.push(finding(
+                b,
+                Severity::Warning,
+                Cause::Nat,
+                format!(
+                    "the registrar accepted the private Contact {} from {}: calls to this \
+                     phone will be sent where they cannot arrive",
+                    a.contacts.first().map(String::as_str).unwrap_or(""),
+                    a.src
+                ),
+                vec![Evidence {
+                    frame: a.frame,
+                    shows: format!("REGISTER from {} Contact: {}", a.src, a.contacts.join(", ")),
+                }],
+            ));
+        }
+        // The same phone (same IP) refreshing from another port.
+        for pair in ok.windows(2) {
+            let (a, c) = (pair[0], pair[1]);
+            if a.src.ip() == c.src.ip() && a.src.port() != c.src.port() {
+                out.push(finding(
+                    b,
+                    Severity::Warning,
+                    Cause::Nat,
+                    format!(
+                        "refreshes came from {} then {}: the NAT mapping changed between them",
+                        a.src, c.src
+                    ),
+                    vec![
+                        Evidence {
+                            frame: a.frame,
+                            shows: format!("REGISTER from {}", a.src),
+                        },
+                        Evidence {
+                            frame: c.frame,
+                            shows: format!("REGISTER from {}", c.src),
+                        },
+                    ],
+                ));
+                break;
+            }
+        }
+        for pair in ok.windows(2) {
+            let (a, c) = (pair[0], pair[1]);
+            if a.src == c.src
+                && !a.contacts.is_empty()
+                && !c.contacts.is_empty()
+                && a.contact_addrs != c.contact_addrs
+            {
+                out.push(finding(
+                    b,
+                    Severity::Warning,
+                    Cause::Unknown,
+                    format!(
+                        "the Contact changed between refreshes from the same {}: {} then {}",
+                        a.src,
+                        a.contacts.join(", "),
+                        c.contacts.join(", ")
+                    ),
+                    vec![
+                        Evidence {
+                            frame: a.frame,
+                            shows: a.contacts.join(", "),
+                        },
+                        Evidence {
+                            frame: c.frame,
+                            shows: c.contacts.join(", "),
+                        },
+                    ],
+                ));
+                break;
+            }
+            let granted = a.granted_expires.or(a.expires);
+            let gap = c.ts.since(a.ts).as_secs_f64();
+            if let Some(g) = granted {
+                // A refresh right at expiry (within 2 s or 10 %) is timing, not a lapse.
+                let tolerance = (f64::from(g) * 0.1).max(2.0);
+                if gap > f64::from(g) + tolerance {
+                    out.push(finding(
+                        b,
+                        Severity::Warning,
+                        Cause::Unknown,
+                        format!("the binding was granted for {g} s but the next refresh came after {gap:.0} s: it lapsed in between"),
+                        vec![
+                            Evidence { frame: a.frame, shows: format!("expires {g}") },
+                            Evidence { frame: c.frame, shows: "next REGISTER".into() },
+                        ],
+                    ));
+                    break;
+                }
+            }
+        }
+        let mut challenges = 0;
+        for a in &b.attempts {
+            match a.response {
+                Some((401 | 407, _)) => {
+                    challenges += 1;
+                    if challenges == 3 {
+                        out.push(finding(
+                            b,
+                            Severity::Warning,
+                            Cause::Unknown,
+                            "three authentication challenges in a row without success: wrong \
+                             credentials, or a rewrite breaking the digest"
+                                .into(),
+                            vec![Evidence {
+                                frame: a.frame,
+                                shows: "REGISTER challenged again".into(),
+                            }],
+                        ));
+                    }
+                }
+                _ => challenges = 0,
+            }
+        }
+    }
+}

@@ -383,3 +383,89 @@ fn bye_to_a_private_contact_and_unstable_registrations() {
         vec![]
     );
 }
+
+fn sites(rel: &str) -> Vec<(String, &'static str, i32)> {
+    let mut v = Vec::new();
+    algscope::analyze::analyze_files(
+        &[common::fixture(rel)],
+        algscope::engine::Config::default(),
+        &mut SiteSink(&mut v),
+        |_, _| {},
+    )
+    .unwrap();
+    v
+}
+
+struct SiteSink<'a>(&'a mut Vec<(String, &'static str, i32)>);
+
+impl algscope::report::Sink for SiteSink<'_> {
+    fn begin(&mut self, _: &[String]) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn event(&mut self, ev: &algscope::engine::Event) -> std::io::Result<()> {
+        if let algscope::engine::Event::Site(s) = ev {
+            self.0.push((s.public_addr.to_string(), s.alg, s.score));
+        }
+        Ok(())
+    }
+    fn finish(
+        &mut self,
+        _: &algscope::engine::Summary,
+        _: &algscope::source::SourceReport,
+    ) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn site_verdict_on_both_sides_of_a_real_alg() {
+    // Every WAN capture of the kernel-ALG lab: the router's public address 198.51.100.1
+    // is "likely" with the ALG on (its fingerprint, +3 per Call-ID; +2 for the refused
+    // UDPTL) and "unlikely" with it off (SDP or Contact crossing untranslated, -2; media
+    // from another address than announced, -1).
+    let want = [
+        ("basic", 3, -3),
+        ("big_invite", 3, -3),
+        ("hold_resume", 3, -3),
+        ("provider_bye", 3, -3),
+        ("register", 6, -2),
+        ("t38_reinvite", 5, -3),
+        ("two_phones", 6, -4),
+    ];
+    for (scenario, on, off) in want {
+        let file = |alg: &str| format!("lab/alg/captures/alg_{scenario}_{alg}_wan.pcap");
+        assert_eq!(
+            sites(&file("on")),
+            vec![("198.51.100.1".to_string(), "likely", on)],
+            "{scenario} on"
+        );
+        assert_eq!(
+            sites(&file("off")),
+            vec![("198.51.100.1".to_string(), "unlikely", off)],
+            "{scenario} off"
+        );
+    }
+    // Phone side: the router's public address is not seen there.
+    assert_eq!(sites("lab/alg/captures/alg_basic_on_lan.pcap"), vec![]);
+}
+
+#[test]
+fn no_public_capture_is_judged_alg_likely() {
+    let dir = common::fixture("public");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.ends_with(".json") {
+            continue;
+        }
+        for (addr, alg, score) in sites(&format!("public/{name}")) {
+            assert_ne!(alg, "likely", "{name}: {addr} score {score}");
+        }
+    }
+    // The one public verdict: suricata__sip_compact_form's INVITE announces the private
+    // 192.168.1.2 while it comes from 1.1.1.1 (untranslated: no ALG).
+    assert_eq!(
+        sites("public/suricata__sip_compact_form.pcap"),
+        vec![("1.1.1.1".to_string(), "unlikely", -2)]
+    );
+}

@@ -159,6 +159,8 @@ pub enum Event {
     IcmpUnreachable(Box<IcmpRecord>),
     /// A fragmented SIP datagram whose other fragments never arrived.
     SipFragmentsLost(Box<LostSip>),
+    /// The ALG verdict for one public address (at the end of the capture).
+    Site(Box<crate::findings::site::Site>),
 }
 
 /// A SIP message sent in IP fragments of which only some were captured (the first one,
@@ -214,6 +216,7 @@ pub struct Engine {
     expectations: crate::correlate::Expectations,
     media: media::MediaState,
     detectors: Vec<Box<dyn crate::findings::Detector + Send>>,
+    sites: crate::findings::site::Sites,
     /// Findings so far per severity (info, warning, error).
     findings: [u64; 3],
 }
@@ -246,6 +249,7 @@ impl Engine {
             expectations: crate::correlate::Expectations::default(),
             media: media::MediaState::default(),
             detectors: crate::findings::all(),
+            sites: crate::findings::site::Sites::default(),
             findings: [0; 3],
         }
     }
@@ -328,6 +332,9 @@ impl Engine {
             d.finish(&mut found);
         }
         self.push_findings(found);
+        for site in std::mem::take(&mut self.sites).finish() {
+            self.queue(Event::Site(Box::new(site)));
+        }
         Summary {
             findings: self.findings,
             ..summary
@@ -425,6 +432,7 @@ impl Engine {
     fn push_findings(&mut self, found: Vec<crate::findings::Finding>) {
         for f in found {
             self.findings[f.severity as usize] += 1;
+            self.sites.add(&f);
             self.queue(Event::Finding(Box::new(f)));
         }
     }

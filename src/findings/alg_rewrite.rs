@@ -106,6 +106,7 @@ impl Detector for AlgRewrite {
             .collect::<Vec<_>>()
             .join(", ");
         out.push(Finding {
+            site: Some(src),
             id: "alg-rewrite",
             severity: Severity::Warning,
             call_id: Some(call_id.to_string()),

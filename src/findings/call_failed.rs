@@ -24,6 +24,7 @@ const ADVICE: &str = "requests sent to a private Contact never arrive: fix the C
 
 fn finding(rec: &CallRecord, why: String, cause: Cause, evidence: Vec<Evidence>) -> Finding {
     Finding {
+        site: None,
         id: "call-failed",
         severity: Severity::Error,
         call_id: Some(rec.call.call_id.clone()),

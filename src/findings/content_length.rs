@@ -32,6 +32,7 @@ impl Detector for ContentLengthMismatch {
             DeclaredLength::Absent => "none".into(),
         };
         out.push(Finding {
+            site: None,
             id: "content-length-mismatch",
             severity: Severity::Warning,
             call_id: Some(call_id),

@@ -73,6 +73,7 @@ impl Detector for IcmpUnreachable {
             ),
         };
         out.push(Finding {
+            site: matches!(cause, Cause::Alg).then_some(r.reporter),
             id: "icmp-unreachable",
             severity: Severity::Error,
             call_id: r.call.as_ref().map(|(_, id)| id.clone()),

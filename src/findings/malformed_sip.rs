@@ -15,6 +15,7 @@ const MAX_REPORTED: u64 = 20;
 
 fn finding(why: String, evidence: Vec<Evidence>) -> Finding {
     Finding {
+        site: None,
         id: "malformed-sip",
         severity: Severity::Warning,
         call_id: None,

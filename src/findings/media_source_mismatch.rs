@@ -106,6 +106,7 @@ impl Detector for MediaSourceMismatch {
                 Cause::Unknown
             };
             out.push(Finding {
+                site: (cause == Cause::Nat).then_some(actual.ip()),
                 id: "media-source-mismatch",
                 severity,
                 call_id: Some(rec.call.call_id.clone()),

@@ -22,6 +22,7 @@ pub mod registration_unstable;
 pub mod response_misrouted;
 pub mod sdp_private_address;
 pub mod sip_fragmented;
+pub mod site;
 pub mod t38_failed;
 
 use crate::engine::Event;
@@ -86,6 +87,9 @@ pub struct Finding {
     pub why: String,
     pub evidence: Vec<Evidence>,
     pub advice: String,
+    /// The public address (a router or NAT) the finding speaks about, for the per-site
+    /// ALG verdict.
+    pub site: Option<std::net::IpAddr>,
 }
 
 /// What the detectors may know about the capture as a whole, so far.

@@ -180,6 +180,7 @@ fn finding(
         ),
     };
     Finding {
+        site: None,
         id,
         // No media at all may be a path the capture does not see; one-way media is not.
         severity: if id == "no-media" {

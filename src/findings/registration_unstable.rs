@@ -26,6 +26,7 @@ fn finding(
     evidence: Vec<Evidence>,
 ) -> Finding {
     Finding {
+        site: None,
         id: "registration-unstable",
         severity,
         call_id: None,
@@ -55,7 +56,7 @@ impl Detector for RegistrationUnstable {
         if let Some(a) = ok.iter().find(|a| {
             !is_private(a.src.ip()) && a.contact_addrs.iter().any(|(ip, _)| is_private(*ip))
         }) {
-            out.push(finding(
+            let mut f = finding(
                 b,
                 Severity::Warning,
                 Cause::Nat,
@@ -69,7 +70,9 @@ impl Detector for RegistrationUnstable {
                     frame: a.frame,
                     shows: format!("REGISTER from {} Contact: {}", a.src, a.contacts.join(", ")),
                 }],
-            ));
+            );
+            f.site = Some(a.src.ip());
+            out.push(f);
         }
         // The same phone (same IP) refreshing from another port.
         for pair in ok.windows(2) {

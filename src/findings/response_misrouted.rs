@@ -46,6 +46,7 @@ impl Detector for ResponseMisrouted {
         }
         let nat = request_from.ip() == r.dst.ip() && !is_private(request_from.ip());
         out.push(Finding {
+            site: None,
             id: "response-misrouted",
             severity: Severity::Error,
             call_id: Some(call_id),

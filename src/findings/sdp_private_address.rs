@@ -31,6 +31,7 @@ impl Detector for SdpPrivateAddress {
             }
             seen.push(l.side);
             out.push(Finding {
+                site: Some(l.signalling_src.ip()),
                 id: "sdp-private-address",
                 severity: Severity::Warning,
                 call_id: Some(rec.call.call_id.clone()),

@@ -15,6 +15,7 @@ impl Detector for SipFragmented {
             return;
         };
         out.push(Finding {
+            site: None,
             id: "sip-fragmented",
             severity: Severity::Error,
             call_id: None,

@@ -44,6 +44,7 @@ impl Detector for T38Failed {
                 });
             }
             out.push(Finding {
+                site: None,
                 id: "t38-failed",
                 severity: Severity::Error,
                 call_id: Some(call.call_id.clone()),
@@ -93,6 +94,7 @@ impl Detector for T38Failed {
                         Cause::Unknown
                     };
                     out.push(Finding {
+                        site: None,
                         id: "t38-failed",
                         severity: Severity::Error,
                         call_id: Some(call.call_id.clone()),

@@ -156,6 +156,17 @@ impl<W: Write> Sink for JsonSink<W> {
             Event::Call(rec) => self.line(&call_line(rec)),
             Event::Flow(rec) => self.line(&flow_line(rec)),
             Event::Finding(f) => self.line(&finding_line(f)),
+            Event::Site(s) => self.line(&serde_json::json!({
+                "kind": "site",
+                "public_addr": s.public_addr.to_string(),
+                "alg": s.alg,
+                "score": s.score,
+                "evidence": s.evidence.iter().map(|e| serde_json::json!({
+                    "finding": e.finding, "weight": e.weight, "call_id": e.call_id,
+                    "frame": e.frame, "why": e.why,
+                })).collect::<Vec<_>>(),
+                "advice": s.advice,
+            })),
             Event::Registration(b) => self.line(&serde_json::json!({
                 "kind": "registration",
                 "aor": b.aor,
@@ -454,5 +465,6 @@ pub(crate) fn finding_line(f: &crate::findings::Finding) -> serde_json::Value {
         "why": f.why,
         "evidence": f.evidence.iter().map(|e| serde_json::json!({"frame": e.frame, "shows": e.shows})).collect::<Vec<_>>(),
         "advice": f.advice,
+        "site": f.site.map(|a| a.to_string()),
     })
 }

@@ -28,6 +28,7 @@ pub struct TableSink<W: Write> {
     unmatched_total: u64,
     registrations: Vec<Vec<String>>,
     findings: Vec<crate::findings::Finding>,
+    sites: Vec<crate::findings::site::Site>,
     flows_total: u64,
 }
 
@@ -43,6 +44,7 @@ impl<W: Write> TableSink<W> {
             unmatched_total: 0,
             registrations: Vec::new(),
             findings: Vec::new(),
+            sites: Vec::new(),
             flows_total: 0,
         }
     }
@@ -150,6 +152,9 @@ impl<W: Write> Sink for TableSink<W> {
                     }
                 }
             }
+            Event::Site(s) if self.sites.len() < MAX_CALL_ROWS => {
+                self.sites.push((**s).clone());
+            }
             Event::Finding(f) if self.findings.len() < MAX_CALL_ROWS => {
                 self.findings.push((**f).clone());
             }
@@ -213,6 +218,33 @@ impl<W: Write> Sink for TableSink<W> {
             writeln!(out, "\nSIP messages\n{t}")?;
         }
 
+        if !self.sites.is_empty() {
+            let mut t = table(&["public address", "SIP ALG", "score", "evidence"]);
+            for site in &self.sites {
+                let evidence = site
+                    .evidence
+                    .iter()
+                    .map(|e| {
+                        let frame = e.frame.map(|f| format!(" frame {f}")).unwrap_or_default();
+                        format!("{} ({:+}){frame}", e.finding, e.weight)
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                t.add_row(vec![
+                    Cell::new(site.public_addr),
+                    Cell::new(site.alg),
+                    right(site.score),
+                    Cell::new(evidence),
+                ]);
+            }
+            writeln!(
+                out,
+                "\nSites (is a SIP ALG at work on this public address?)\n{t}"
+            )?;
+            for site in &self.sites {
+                writeln!(out, "  {}: {}", site.public_addr, site.advice)?;
+            }
+        }
         if !self.findings.is_empty() {
             let mut t = table(&[
                 "finding",

@@ -469,3 +469,40 @@ fn no_public_capture_is_judged_alg_likely() {
         vec![("1.1.1.1".to_string(), "unlikely", -2)]
     );
 }
+
+#[test]
+fn media_not_back_after_resume() {
+    // The real hold/resume call without the callee's RTP after the resume (frames 116-182
+    // deleted, fixtures/synthetic/derive_loss.sh): hold-broken on the resume epoch, and
+    // one-way-media for the same silence.
+    assert_eq!(
+        findings("synthetic/synthetic_hold_resume_no_media_back.pcap"),
+        vec![
+            f(
+                "hold-broken",
+                Some("callee->caller"),
+                Cause::Unknown,
+                Some(2)
+            ),
+            f(
+                "one-way-media",
+                Some("callee->caller"),
+                Cause::Unknown,
+                Some(2)
+            ),
+        ]
+    );
+    // Holds that work (sendonly/recvonly, RFC 2543 c=0.0.0.0 with inactive), and the
+    // kernel-ALG lab's hold with the ALG on: no hold-broken.
+    for file in [
+        "lab/calls/captures/call_hold_resume.pcap",
+        "lab/calls/captures/call_hold_inactive_zero_addr.pcap",
+        "lab/alg/captures/alg_hold_resume_on_lan.pcap",
+        "lab/alg/captures/alg_hold_resume_off_lan.pcap",
+    ] {
+        assert!(
+            !findings(file).iter().any(|x| x.0 == "hold-broken"),
+            "{file}"
+        );
+    }
+}

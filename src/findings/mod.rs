@@ -14,6 +14,7 @@ pub mod address;
 pub mod alg_rewrite;
 pub mod call_failed;
 pub mod content_length;
+pub mod hold_broken;
 pub mod icmp_unreachable;
 pub mod malformed_sip;
 pub mod media_source_mismatch;
@@ -122,5 +123,6 @@ pub fn all() -> Vec<Box<dyn Detector + Send>> {
         Box::new(response_misrouted::ResponseMisrouted::default()),
         Box::new(sip_fragmented::SipFragmented),
         Box::new(registration_unstable::RegistrationUnstable),
+        Box::new(hold_broken::HoldBroken),
     ]
 }

@@ -506,3 +506,23 @@ fn media_not_back_after_resume() {
         );
     }
 }
+
+#[test]
+fn transfer_reported_failed_by_notify() {
+    // The real lab transfer with the second NOTIFY's sipfrag changed from "SIP/2.0 200 OK"
+    // to "SIP/2.0 486 Busy Here" (fixtures/synthetic/derive_transfer_failed.py; tshark -V
+    // on frame 89 shows the sipfrag status line 486).
+    let run = common::run("synthetic/synthetic_transfer_failed.pcap");
+    let got: Vec<_> = run
+        .records
+        .findings
+        .iter()
+        .map(|f| (f.id, f.evidence.iter().map(|e| e.frame).collect::<Vec<_>>()))
+        .collect();
+    assert_eq!(got, vec![("transfer-broken", vec![76, 89])]);
+    // The transfer that worked.
+    assert_eq!(
+        findings("lab/calls/captures/call_refer_transfer.pcap"),
+        vec![]
+    );
+}

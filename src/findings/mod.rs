@@ -25,6 +25,7 @@ pub mod sdp_private_address;
 pub mod sip_fragmented;
 pub mod site;
 pub mod t38_failed;
+pub mod transfer_broken;
 
 use crate::engine::Event;
 
@@ -124,5 +125,6 @@ pub fn all() -> Vec<Box<dyn Detector + Send>> {
         Box::new(sip_fragmented::SipFragmented),
         Box::new(registration_unstable::RegistrationUnstable),
         Box::new(hold_broken::HoldBroken),
+        Box::new(transfer_broken::TransferBroken),
     ]
 }

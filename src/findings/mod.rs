@@ -7,8 +7,8 @@
 //! what most likely caused it (`alg`, `nat` or `unknown`) and why, the evidence (frame
 //! numbers and the lines they show), and what to do.
 //!
-//! Status (issue 5, in progress): the detectors below exist; the site verdict, the ALG
-//! fingerprints and the remaining finding ids come next.
+//! Every finding also names the public address it speaks about (when it does), and
+//! `site.rs` turns those into the per-address ALG verdict.
 
 pub mod address;
 pub mod alg_rewrite;

@@ -24,17 +24,10 @@ const ADVICE: &str = "requests sent to a private Contact never arrive: fix the C
 
 fn finding(rec: &CallRecord, why: String, cause: Cause, evidence: Vec<Evidence>) -> Finding {
     Finding {
-        site: None,
-        id: "call-failed",
-        severity: Severity::Error,
-        call_id: Some(rec.call.call_id.clone()),
-        leg: Some(rec.call.id),
-        epoch: None,
-        direction: None,
-        cause,
         why,
         evidence,
         advice: ADVICE.into(),
+        ..Finding::about_call("call-failed", Severity::Error, &rec.call, cause)
     }
 }
 

@@ -57,14 +57,6 @@ impl Detector for HoldBroken {
                 .map(|c| format!("rejected with {c}"))
                 .unwrap_or_else(|| "never answered".into());
             out.push(Finding {
-                site: None,
-                id: "hold-broken",
-                severity: Severity::Error,
-                call_id: Some(call.call_id.clone()),
-                leg: Some(call.id),
-                epoch: None,
-                direction: None,
-                cause: Cause::Unknown,
                 why: format!(
                     "the {what} {} from the {} was {how}",
                     f.trigger,
@@ -75,6 +67,7 @@ impl Detector for HoldBroken {
                     shows: line_text(l),
                 }],
                 advice: ADVICE.into(),
+                ..Finding::about_call("hold-broken", Severity::Error, call, Cause::Unknown)
             });
         }
         // Media that did not come back after an answered resume.
@@ -98,14 +91,8 @@ impl Detector for HoldBroken {
                     continue;
                 }
                 out.push(Finding {
-                    site: None,
-                    id: "hold-broken",
-                    severity: Severity::Error,
-                    call_id: Some(call.call_id.clone()),
-                    leg: Some(call.id),
                     epoch: Some(resume.index),
                     direction: Some(direction(from)),
-                    cause: Cause::Unknown,
                     why: format!(
                         "the {} sent media before the hold but none after the resume: epoch \
                          {} held the call, {} (epoch {}) resumed it",
@@ -123,6 +110,7 @@ impl Detector for HoldBroken {
                         })
                         .collect(),
                     advice: ADVICE.into(),
+                    ..Finding::about_call("hold-broken", Severity::Error, call, Cause::Unknown)
                 });
             }
         }

@@ -102,6 +102,32 @@ pub struct CaptureContext {
     pub media_packets: u64,
 }
 
+impl Finding {
+    /// The common part of a finding about one call leg (no epoch, direction or site):
+    /// detectors fill in `why`, `evidence`, `advice` and what else applies with struct
+    /// update syntax.
+    pub fn about_call(
+        id: &'static str,
+        severity: Severity,
+        call: &crate::sip::call::Call,
+        cause: Cause,
+    ) -> Finding {
+        Finding {
+            id,
+            severity,
+            call_id: Some(call.call_id.clone()),
+            leg: Some(call.id),
+            epoch: None,
+            direction: None,
+            cause,
+            why: String::new(),
+            evidence: Vec::new(),
+            advice: String::new(),
+            site: None,
+        }
+    }
+}
+
 /// A detector: reads records, adds findings.
 pub trait Detector: std::fmt::Debug {
     fn on_event(&mut self, ev: &Event, ctx: &CaptureContext, out: &mut Vec<Finding>);

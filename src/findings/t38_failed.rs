@@ -44,14 +44,6 @@ impl Detector for T38Failed {
                 });
             }
             out.push(Finding {
-                site: None,
-                id: "t38-failed",
-                severity: Severity::Error,
-                call_id: Some(call.call_id.clone()),
-                leg: Some(call.id),
-                epoch: None,
-                direction: None,
-                cause: Cause::Unknown,
                 why: format!(
                     "the T.38 {} from the {} was {how}",
                     f.trigger,
@@ -59,6 +51,7 @@ impl Detector for T38Failed {
                 ),
                 evidence,
                 advice: ADVICE.into(),
+                ..Finding::about_call("t38-failed", Severity::Error, call, Cause::Unknown)
             });
         }
         let legs = media_legs(rec);
@@ -94,14 +87,8 @@ impl Detector for T38Failed {
                         Cause::Unknown
                     };
                     out.push(Finding {
-                        site: None,
-                        id: "t38-failed",
-                        severity: Severity::Error,
-                        call_id: Some(call.call_id.clone()),
-                        leg: Some(call.id),
                         epoch: Some(e.index),
                         direction: Some(direction(from)),
-                        cause,
                         why: format!(
                             "T.38 was accepted ({}) but no UDPTL came from the {}",
                             e.trigger,
@@ -117,6 +104,7 @@ impl Detector for T38Failed {
                             })
                             .collect(),
                         advice: ADVICE.into(),
+                        ..Finding::about_call("t38-failed", Severity::Error, call, cause)
                     });
                 }
             }

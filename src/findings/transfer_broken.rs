@@ -39,17 +39,10 @@ impl Detector for TransferBroken {
         let call = &rec.call;
         let mut push = |why: String, cause: Cause, evidence: Vec<Evidence>| {
             out.push(Finding {
-                site: None,
-                id: "transfer-broken",
-                severity: Severity::Error,
-                call_id: Some(call.call_id.clone()),
-                leg: Some(call.id),
-                epoch: None,
-                direction: None,
-                cause,
                 why,
                 evidence,
                 advice: ADVICE.into(),
+                ..Finding::about_call("transfer-broken", Severity::Error, call, cause)
             });
         };
         for r in &call.refers {

@@ -86,6 +86,8 @@ pub struct FragmentPool {
     /// fragments are malformed too instead of starting a new reassembly.
     poisoned: HashMap<Key, Timestamp>,
     dropped: Vec<DroppedDatagram>,
+    /// Datagrams dropped because of the `max_pending` bound (not the timeout).
+    evicted: u64,
 }
 
 impl FragmentPool {
@@ -96,7 +98,13 @@ impl FragmentPool {
             held_fragments: 0,
             poisoned: HashMap::new(),
             dropped: Vec::new(),
+            evicted: 0,
         }
+    }
+
+    /// Datagrams dropped so far because the table was full.
+    pub fn evicted_datagrams(&self) -> u64 {
+        self.evicted
     }
 
     /// Fragments currently held (packets whose fate is not decided yet).
@@ -252,7 +260,10 @@ impl FragmentPool {
                 .min_by_key(|(_, p)| p.first_seen)
                 .map(|(k, _)| *k);
             match oldest {
-                Some(k) => dropped += self.drop_datagram(k),
+                Some(k) => {
+                    self.evicted += 1;
+                    dropped += self.drop_datagram(k);
+                }
                 None => break,
             }
         }

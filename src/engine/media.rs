@@ -135,6 +135,11 @@ impl Engine {
                 }
             }
         }
+        if let Some(a) = flow.attribution {
+            self.frame_calls.push(a.call);
+            self.frame_calls
+                .extend(flow.also.iter().map(|x| x.call).filter(|c| *c != a.call));
+        }
         FlowTable::count(flow, &p);
         if p.proto == crate::media::flow::FlowProto::Rtcp {
             rtcp_reports(flow, &mut self.media.sender_reports, p.payload, p.ts);

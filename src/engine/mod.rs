@@ -53,6 +53,10 @@ pub struct Config {
     pub flow_idle: Duration,
     /// Media flows tracked at once.
     pub max_flows: usize,
+    /// Live runs: a REGISTER binding is reported (and its findings decided) once its
+    /// first kept attempt is this old, then followed on from its last attempt; a binding
+    /// with nothing new for this long is released. `None` (files): at the end only.
+    pub registration_window: Option<Duration>,
 }
 
 impl Default for Config {
@@ -69,6 +73,7 @@ impl Default for Config {
             call_linger: Duration::from_secs(60),
             flow_idle: Duration::from_secs(30),
             max_flows: 200_000,
+            registration_window: None,
         }
     }
 }
@@ -84,6 +89,38 @@ pub struct StateSizes {
     pub tcp_streams: usize,
     pub fragment_datagrams: usize,
     pub queued_events: usize,
+}
+
+/// What the bounds made the engine drop or release early (all zero on a capture within
+/// the bounds): shown in the live status and the report.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Evictions {
+    /// New calls not tracked because `max_calls` were tracked already.
+    pub calls: u64,
+    /// Media flows closed early because `max_flows` were tracked.
+    pub flows: u64,
+    /// Transactions dropped before their linger time (table bound).
+    pub transactions: u64,
+    /// REGISTER addresses-of-record not tracked (table bound).
+    pub registrations: u64,
+    /// SIP TCP streams dropped (table bound).
+    pub tcp_streams: u64,
+    /// IP datagrams dropped before they completed because of the fragment table bound.
+    pub fragment_datagrams: u64,
+    /// Records dropped because the driver did not poll them.
+    pub events: u64,
+}
+
+impl Evictions {
+    pub fn total(&self) -> u64 {
+        self.calls
+            + self.flows
+            + self.transactions
+            + self.registrations
+            + self.tcp_streams
+            + self.fragment_datagrams
+            + self.events
+    }
 }
 
 /// One captured frame as a source hands it to the engine.
@@ -219,6 +256,8 @@ pub struct Engine {
     sites: crate::findings::site::Sites,
     /// Findings so far per severity (info, warning, error).
     findings: [u64; 3],
+    /// Calls (engine ids) the last handled frame was counted for.
+    frame_calls: Vec<u64>,
 }
 
 impl Default for Engine {
@@ -251,6 +290,7 @@ impl Engine {
             detectors: crate::findings::all(),
             sites: crate::findings::site::Sites::default(),
             findings: [0; 3],
+            frame_calls: Vec::new(),
         }
     }
 
@@ -258,6 +298,7 @@ impl Engine {
     /// numbered from 1 in the order they are handed in (as Wireshark numbers them).
     pub fn handle(&mut self, frame: &Frame<'_>) -> Class {
         self.frame_no += 1;
+        self.frame_calls.clear();
         if self.first_ts.is_none() {
             self.first_ts = Some(frame.ts);
         }
@@ -270,6 +311,46 @@ impl Engine {
             self.housekeeping();
         }
         class
+    }
+
+    /// Moves the capture clock to `now` without a frame, so that a quiet interface still
+    /// closes idle flows, times out transactions and releases finished calls. Live drivers
+    /// call it with the time packets are stamped with (the host clock) when no packet
+    /// arrives; time never moves backwards.
+    pub fn tick(&mut self, now: Timestamp) {
+        if self.first_ts.is_none() || now <= self.now {
+            return;
+        }
+        self.now = now;
+        if self.now.since(self.last_housekeeping) >= self.config.housekeeping_interval {
+            self.housekeeping();
+        }
+    }
+
+    /// The Call-IDs of the calls the last handled frame belongs to (its SIP message's
+    /// call, or the calls its media was attributed to); empty for other frames.
+    pub fn frame_call_ids(&self) -> impl Iterator<Item = &str> + '_ {
+        self.frame_calls
+            .iter()
+            .filter_map(|id| self.sig.calls.get(id).map(|c| c.call_id.as_str()))
+    }
+
+    /// How many legs with this Call-ID the engine still tracks (0 once all are released).
+    pub fn active_legs(&self, call_id: &str) -> usize {
+        self.sig.by_call_id.get(call_id).map_or(0, Vec::len)
+    }
+
+    /// What the bounds made the engine drop so far.
+    pub fn evictions(&self) -> Evictions {
+        Evictions {
+            calls: self.sig.evicted_calls,
+            flows: self.media.flows.evicted,
+            transactions: self.sig.transactions.evicted,
+            registrations: self.sig.registrations.dropped_aors,
+            tcp_streams: self.tcp.stats.evicted_streams,
+            fragment_datagrams: self.fragments.evicted_datagrams(),
+            events: self.events_dropped,
+        }
     }
 
     /// Takes the next record produced so far.
@@ -365,6 +446,7 @@ impl Engine {
                 .sum(),
             options_requests: self.sig.registrations.options.values().sum(),
             state: self.state_sizes(),
+            evictions: self.evictions(),
             findings: self.findings,
         }
     }
@@ -384,6 +466,11 @@ impl Engine {
         self.stream_scratch = out;
         self.signalling_timers();
         self.media_timers();
+        if let Some(window) = self.config.registration_window {
+            for b in self.sig.registrations.take_windows(self.now, window) {
+                self.push_event(Event::Registration(Box::new(b)));
+            }
+        }
     }
 
     /// Dropped datagrams that were SIP become records (a router dropping fragments).

@@ -557,6 +557,9 @@ impl Engine {
         let attribution = self.expectations.lookup(quoted_src, quoted_dst, ctx.ts);
         let call =
             attribution.and_then(|a| self.sig.calls.get(&a.call).map(|c| (a, c.call_id.clone())));
+        if let Some((a, _)) = &call {
+            self.frame_calls.push(a.call);
+        }
         self.push_event(Event::IcmpUnreachable(Box::new(IcmpRecord {
             frame: ctx.frame,
             ts: ctx.ts,

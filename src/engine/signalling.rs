@@ -63,6 +63,7 @@ impl Engine {
         let Some(id) = self.call_for(msg, rec.src, rec.dst, rec.frame, rec.ts) else {
             return;
         };
+        self.frame_calls.push(id);
         let mut events = Vec::new();
         if let Some(call) = self.sig.calls.get_mut(&id) {
             if let TxEvent::RequestRetransmission { .. } = ev {

@@ -137,6 +137,7 @@ pub struct Summary {
     pub register_requests: u64,
     pub options_requests: u64,
     pub state: super::StateSizes,
+    pub evictions: super::Evictions,
     /// Findings per severity: info, warning, error.
     pub findings: [u64; 3],
 }

@@ -149,7 +149,7 @@ pub fn all() -> Vec<Box<dyn Detector + Send>> {
         Box::new(call_failed::CallFailed),
         Box::new(response_misrouted::ResponseMisrouted::default()),
         Box::new(sip_fragmented::SipFragmented),
-        Box::new(registration_unstable::RegistrationUnstable),
+        Box::new(registration_unstable::RegistrationUnstable::default()),
         Box::new(hold_broken::HoldBroken),
         Box::new(transfer_broken::TransferBroken),
     ]

@@ -8,7 +8,8 @@
 //! - the granted expiry shorter than the time until the next refresh (the binding lapses);
 //! - challenges (401/407) answered by new challenges three times or more in a row.
 //!
-//! Decided per address-of-record at the end of the capture.
+//! Decided per address-of-record at the end of the capture (live runs: every
+//! `registration_window`, each kind of fault reported once per address-of-record).
 
 use super::address::is_private;
 use super::{Cause, Detector, Evidence, Finding, Severity};
@@ -16,7 +17,23 @@ use crate::engine::Event;
 use crate::sip::registration::Binding;
 
 #[derive(Debug, Default)]
-pub struct RegistrationUnstable;
+pub struct RegistrationUnstable {
+    /// (address-of-record, kind) already reported (live runs report a binding again in
+    /// every window).
+    reported: std::collections::HashSet<(String, Kind)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Kind {
+    PrivateContact,
+    PortChange,
+    ContactChange,
+    Lapse,
+    AuthLoop,
+}
+
+/// Reported (address-of-record, kind) pairs remembered (beyond it, repeats are possible).
+const MAX_REPORTED: usize = 100_000;
 
 fn finding(
     b: &Binding,
@@ -47,6 +64,23 @@ fn finding(
 impl Detector for RegistrationUnstable {
     fn on_event(&mut self, ev: &Event, _ctx: &super::CaptureContext, out: &mut Vec<Finding>) {
         let Event::Registration(b) = ev else { return };
+        let mut found = Vec::new();
+        self.judge(b, &mut found);
+        for (kind, f) in found {
+            let key = (b.aor.clone(), kind);
+            if self.reported.contains(&key) {
+                continue;
+            }
+            if self.reported.len() < MAX_REPORTED {
+                self.reported.insert(key);
+            }
+            out.push(f);
+        }
+    }
+}
+
+impl RegistrationUnstable {
+    fn judge(&self, b: &Binding, out: &mut Vec<(Kind, Finding)>) {
         let ok: Vec<_> = b
             .attempts
             .iter()
@@ -54,7 +88,9 @@ impl Detector for RegistrationUnstable {
             .collect();
         // A private Contact registered from a public address.
         if let Some(a) = ok.iter().find(|a| {
-            !is_private(a.src.ip()) && a.contact_addrs.iter().any(|(ip, _)| is_private(*ip))
+            a.frame >= b.attempts.get(b.carried).map_or(u64::MAX, |n| n.frame)
+                && !is_private(a.src.ip())
+                && a.contact_addrs.iter().any(|(ip, _)| is_private(*ip))
         }) {
             let mut f = finding(
                 b,
@@ -72,30 +108,33 @@ impl Detector for RegistrationUnstable {
                 }],
             );
             f.site = Some(a.src.ip());
-            out.push(f);
+            out.push((Kind::PrivateContact, f));
         }
         // The same phone (same IP) refreshing from another port.
         for pair in ok.windows(2) {
             let (a, c) = (pair[0], pair[1]);
             if a.src.ip() == c.src.ip() && a.src.port() != c.src.port() {
-                out.push(finding(
-                    b,
-                    Severity::Warning,
-                    Cause::Nat,
-                    format!(
-                        "refreshes came from {} then {}: the NAT mapping changed between them",
-                        a.src, c.src
+                out.push((
+                    Kind::PortChange,
+                    finding(
+                        b,
+                        Severity::Warning,
+                        Cause::Nat,
+                        format!(
+                            "refreshes came from {} then {}: the NAT mapping changed between them",
+                            a.src, c.src
+                        ),
+                        vec![
+                            Evidence {
+                                frame: a.frame,
+                                shows: format!("REGISTER from {}", a.src),
+                            },
+                            Evidence {
+                                frame: c.frame,
+                                shows: format!("REGISTER from {}", c.src),
+                            },
+                        ],
                     ),
-                    vec![
-                        Evidence {
-                            frame: a.frame,
-                            shows: format!("REGISTER from {}", a.src),
-                        },
-                        Evidence {
-                            frame: c.frame,
-                            shows: format!("REGISTER from {}", c.src),
-                        },
-                    ],
                 ));
                 break;
             }
@@ -107,36 +146,42 @@ impl Detector for RegistrationUnstable {
                 && !c.contacts.is_empty()
                 && a.contact_addrs != c.contact_addrs
             {
-                out.push(finding(
-                    b,
-                    Severity::Warning,
-                    Cause::Unknown,
-                    format!(
-                        "the Contact changed between refreshes from the same {}: {} then {}",
-                        a.src,
-                        a.contacts.join(", "),
-                        c.contacts.join(", ")
+                out.push((
+                    Kind::ContactChange,
+                    finding(
+                        b,
+                        Severity::Warning,
+                        Cause::Unknown,
+                        format!(
+                            "the Contact changed between refreshes from the same {}: {} then {}",
+                            a.src,
+                            a.contacts.join(", "),
+                            c.contacts.join(", ")
+                        ),
+                        vec![
+                            Evidence {
+                                frame: a.frame,
+                                shows: a.contacts.join(", "),
+                            },
+                            Evidence {
+                                frame: c.frame,
+                                shows: c.contacts.join(", "),
+                            },
+                        ],
                     ),
-                    vec![
-                        Evidence {
-                            frame: a.frame,
-                            shows: a.contacts.join(", "),
-                        },
-                        Evidence {
-                            frame: c.frame,
-                            shows: c.contacts.join(", "),
-                        },
-                    ],
                 ));
                 break;
             }
+        }
+        for pair in ok.windows(2) {
+            let (a, c) = (pair[0], pair[1]);
             let granted = a.granted_expires.or(a.expires);
             let gap = c.ts.since(a.ts).as_secs_f64();
             if let Some(g) = granted {
                 // A refresh right at expiry (within 2 s or 10 %) is timing, not a lapse.
                 let tolerance = (f64::from(g) * 0.1).max(2.0);
                 if gap > f64::from(g) + tolerance {
-                    out.push(finding(
+                    out.push((Kind::Lapse, finding(
                         b,
                         Severity::Warning,
                         Cause::Unknown,
@@ -145,7 +190,7 @@ impl Detector for RegistrationUnstable {
                             Evidence { frame: a.frame, shows: format!("expires {g}") },
                             Evidence { frame: c.frame, shows: "next REGISTER".into() },
                         ],
-                    ));
+                    )));
                     break;
                 }
             }
@@ -156,17 +201,20 @@ impl Detector for RegistrationUnstable {
                 Some((401 | 407, _)) => {
                     challenges += 1;
                     if challenges == 3 {
-                        out.push(finding(
-                            b,
-                            Severity::Warning,
-                            Cause::Unknown,
-                            "three authentication challenges in a row without success: wrong \
+                        out.push((
+                            Kind::AuthLoop,
+                            finding(
+                                b,
+                                Severity::Warning,
+                                Cause::Unknown,
+                                "three authentication challenges in a row without success: wrong \
                              credentials, or a rewrite breaking the digest"
-                                .into(),
-                            vec![Evidence {
-                                frame: a.frame,
-                                shows: "REGISTER challenged again".into(),
-                            }],
+                                    .into(),
+                                vec![Evidence {
+                                    frame: a.frame,
+                                    shows: "REGISTER challenged again".into(),
+                                }],
+                            ),
                         ));
                     }
                 }

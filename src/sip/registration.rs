@@ -33,6 +33,9 @@ pub struct Binding {
     pub attempts: Vec<RegisterAttempt>,
     /// Attempts beyond the kept ones (bounded).
     pub dropped_attempts: u64,
+    /// Leading attempts already reported in an earlier window (live runs), kept so that
+    /// the next refresh is still compared with the one before it.
+    pub carried: usize,
 }
 
 impl Binding {
@@ -47,6 +50,8 @@ impl Binding {
 
 const MAX_ATTEMPTS: usize = 256;
 const MAX_AORS: usize = 65_536;
+/// A binding with no REGISTER for this long is forgotten (live runs).
+const FORGET_AFTER: crate::time::Duration = crate::time::Duration::from_secs(86_400);
 
 /// Registrations and OPTIONS pings.
 #[derive(Debug, Default)]
@@ -95,6 +100,7 @@ impl Registrations {
                     aor,
                     attempts: Vec::new(),
                     dropped_attempts: 0,
+                    carried: 0,
                 });
                 if b.attempts.len() >= MAX_ATTEMPTS {
                     b.dropped_attempts += 1;
@@ -143,5 +149,35 @@ impl Registrations {
             }
             _ => {}
         }
+    }
+
+    /// Live runs: the bindings whose first new attempt (not carried over from an earlier
+    /// report) is `window` old, to be reported now; each goes on with its last attempt
+    /// carried over, so the next refresh is still compared with it. A binding quiet for
+    /// a day is forgotten.
+    pub fn take_windows(&mut self, now: Timestamp, window: crate::time::Duration) -> Vec<Binding> {
+        let mut out = Vec::new();
+        self.bindings.retain(|_, b| {
+            let Some(last) = b.attempts.last() else {
+                return false;
+            };
+            if now.since(last.ts) >= FORGET_AFTER {
+                return false;
+            }
+            let Some(first_new) = b.attempts.get(b.carried) else {
+                return true;
+            };
+            if now.since(first_new.ts) < window {
+                return true;
+            }
+            let last = last.clone();
+            out.push(b.clone());
+            b.attempts = vec![last];
+            b.carried = 1;
+            b.dropped_attempts = 0;
+            true
+        });
+        out.sort_by(|a, b| a.aor.cmp(&b.aor));
+        out
     }
 }

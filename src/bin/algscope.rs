@@ -9,16 +9,18 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use algscope::analyze::{analyze_files, drain, finish, AnalyzeError};
+use algscope::analyze::{analyze_files, AnalyzeError};
 use algscope::engine::{Config, Engine};
 use algscope::report::expect::{compare, ExpectFile, Recording};
 use algscope::report::{json::JsonSink, ladder::LadderSink, table::TableSink, Sink};
+use algscope::live::LiveRunOptions;
+use algscope::source::write::RollingConfig;
 use algscope::source::{LiveOptions, LiveSource};
 
 #[derive(Parser)]
@@ -36,6 +38,81 @@ struct Cli {
 enum Command {
     /// Analyze pcap/pcapng files (merged by timestamp; `-` reads stdin) or a live interface.
     Analyze(AnalyzeArgs),
+    /// Watch a live interface (a SPAN port or tap) for hours or days: findings are printed
+    /// the moment they are decided, a status line goes to stderr every few seconds, and
+    /// the full report comes at the end (Ctrl-C, SIGTERM, --duration or --count).
+    Live(LiveArgs),
+}
+
+#[derive(Args)]
+struct LiveArgs {
+    /// Interface to capture on (needs root or CAP_NET_RAW + CAP_NET_ADMIN).
+    #[arg(short = 'i', long = "interface", value_name = "IFACE")]
+    interface: String,
+    /// BPF capture filter (e.g. "udp or tcp port 5060 or portrange 10000-20000").
+    #[arg(long, value_name = "BPF")]
+    filter: Option<String>,
+    /// Stop after this long: seconds, or a number with s, m, h or d (e.g. 8h).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    duration: Option<Duration>,
+    /// Stop after this many packets.
+    #[arg(long, value_name = "N")]
+    count: Option<u64>,
+    /// Print JSON lines (schema in docs/json-schema.md; live runs add "status" records).
+    #[arg(long)]
+    json: bool,
+    /// Seconds between status lines (stderr; in --json also a "status" record).
+    #[arg(long, value_name = "SECONDS", default_value_t = 5)]
+    status_every: u64,
+    /// No status line on stderr.
+    #[arg(short, long)]
+    quiet: bool,
+    /// Write a pcap of each call that produced a finding into this directory (named by
+    /// time and Call-ID; its SIP and media packets, bounded per call).
+    #[arg(long, value_name = "DIR")]
+    evidence_dir: Option<PathBuf>,
+    /// Keep a rolling capture of the SIP, media and ICMP packets seen: FILE-00001.pcap,
+    /// FILE-00002.pcap, ... (the oldest deleted beyond --write-files).
+    #[arg(long, value_name = "FILE")]
+    write: Option<PathBuf>,
+    /// Start a new rolling file after this many MB.
+    #[arg(long, value_name = "MB", default_value_t = 100, requires = "write")]
+    write_size: u64,
+    /// Start a new rolling file after this long (e.g. 1h).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "write")]
+    write_every: Option<Duration>,
+    /// Rolling files kept.
+    #[arg(long, value_name = "N", default_value_t = 10, requires = "write")]
+    write_files: usize,
+    /// Report REGISTER bindings (and decide registration findings) this often.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "10m")]
+    registration_window: Duration,
+    /// Kernel capture buffer in MB.
+    #[arg(long, value_name = "MB", default_value_t = 64)]
+    buffer_mb: i32,
+    /// Exit 1 when there is a finding of this severity or worse.
+    #[arg(long, value_name = "SEVERITY", value_parser = ["info", "warning", "error"])]
+    fail_on: Option<String>,
+}
+
+/// "90", "90s", "15m", "8h", "2d".
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (num, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => (&s[..i], &s[i..]),
+        None => (s, "s"),
+    };
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("{s:?}: expected a number of seconds, or with s, m, h or d"))?;
+    let mult = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("{s:?}: unknown unit {unit:?} (use s, m, h or d)")),
+    };
+    Ok(Duration::from_secs(n * mult))
 }
 
 #[derive(Args)]
@@ -81,8 +158,8 @@ struct AnalyzeArgs {
 }
 
 /// Exit status for a run: 1 when findings at or above `--fail-on` were made.
-fn verdict(args: &AnalyzeArgs, findings: [u64; 3]) -> ExitCode {
-    let from = match args.fail_on.as_deref() {
+fn verdict(fail_on: Option<&str>, findings: [u64; 3]) -> ExitCode {
+    let from = match fail_on {
         Some("info") => 0,
         Some("warning") => 1,
         Some("error") => 2,
@@ -122,6 +199,7 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Analyze(args) => analyze(args),
+        Command::Live(args) => live(args),
     }
 }
 
@@ -199,52 +277,118 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(1));
         }
     }
-    Ok(verdict(&args, summary.findings))
+    Ok(verdict(args.fail_on.as_deref(), summary.findings))
 }
 
-fn analyze_live(iface: &str, args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
+/// Opens the interface, installs the Ctrl-C/SIGTERM handler and runs the live driver.
+fn live_run(
+    iface: &str,
+    filter: Option<String>,
+    buffer_mb: i32,
+    config: Config,
+    opts: &LiveRunOptions,
+    sink: &mut dyn Sink,
+    show_status: bool,
+) -> anyhow::Result<algscope::live::LiveOutcome> {
     let stop = Arc::new(AtomicBool::new(false));
     {
         let stop = stop.clone();
         ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst))
-            .context("installing the Ctrl-C handler")?;
+            .context("installing the Ctrl-C / SIGTERM handler")?;
     }
     let mut source = LiveSource::open(&LiveOptions {
         iface: iface.to_string(),
-        filter: args.filter.clone(),
+        filter,
         snaplen: 65_535,
         promiscuous: true,
+        buffer_bytes: buffer_mb.saturating_mul(1 << 20),
     })?;
-    let mut sink = sink(args);
     sink.begin(&[format!("live:{iface}")])?;
-    let mut engine = Engine::new(Config::default());
-    let started = Instant::now();
-    let deadline = args.duration.map(Duration::from_secs);
-    let count = args.count;
-    let mut err = None;
-    let keep_going = |engine: &Engine| {
-        !stop.load(Ordering::SeqCst)
-            && count.is_none_or(|c| engine.packets() < c)
-            && deadline.is_none_or(|d| started.elapsed() < d)
-    };
-    let report = {
-        let engine_cell = std::cell::RefCell::new(&mut engine);
-        source.run(
-            |frame| {
-                let mut engine = engine_cell.borrow_mut();
-                engine.handle(frame);
-                if let Err(e) = drain(&mut engine, sink.as_mut()) {
-                    err = Some(e);
-                    return false;
-                }
-                keep_going(&engine)
-            },
-            || keep_going(&engine_cell.borrow()),
-        )?
-    };
-    if let Some(e) = err {
-        return Err(e.into());
+    let mut engine = Engine::new(config);
+    let tty = io::stderr().is_terminal();
+    let outcome = algscope::live::run(&mut source, &mut engine, sink, opts, &stop, |s| {
+        if show_status {
+            let line = algscope::live::status_line(s);
+            let mut err = io::stderr();
+            if tty {
+                let _ = write!(err, "\r\x1b[2K{line}");
+                let _ = err.flush();
+            } else {
+                let _ = writeln!(err, "{line}");
+            }
+        }
+    });
+    if show_status && tty {
+        let _ = writeln!(io::stderr());
     }
-    let summary = finish(&mut engine, sink.as_mut(), &report)?;
-    Ok(verdict(args, summary.findings))
+    Ok(outcome?)
+}
+
+fn analyze_live(iface: &str, args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
+    let mut sink = sink(args);
+    let opts = LiveRunOptions {
+        count: args.count,
+        duration: args.duration.map(Duration::from_secs),
+        ..LiveRunOptions::default()
+    };
+    let outcome = live_run(
+        iface,
+        args.filter.clone(),
+        64,
+        Config::default(),
+        &opts,
+        sink.as_mut(),
+        false,
+    )?;
+    Ok(verdict(args.fail_on.as_deref(), outcome.summary.findings))
+}
+
+fn live(args: LiveArgs) -> anyhow::Result<ExitCode> {
+    let out = io::BufWriter::new(io::stdout().lock());
+    let mut sink: Box<dyn Sink> = if args.json {
+        Box::new(JsonSink::new(out))
+    } else {
+        Box::new(TableSink::new(out).live())
+    };
+    if let Some(dir) = &args.evidence_dir {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("creating the evidence directory {}", dir.display()))?;
+    }
+    let opts = LiveRunOptions {
+        count: args.count,
+        duration: args.duration,
+        status_every: Some(Duration::from_secs(args.status_every.max(1))),
+        evidence_dir: args.evidence_dir.clone(),
+        write: args.write.clone().map(|path| RollingConfig {
+            path,
+            max_bytes: args.write_size.max(1) << 20,
+            max_age: args
+                .write_every
+                .map(|d| algscope::time::Duration::from_secs(d.as_secs() as i64)),
+            max_files: args.write_files.max(1),
+        }),
+        ..LiveRunOptions::default()
+    };
+    let config = Config {
+        registration_window: Some(algscope::time::Duration::from_secs(
+            args.registration_window.as_secs().max(1) as i64,
+        )),
+        ..Config::default()
+    };
+    let outcome = live_run(
+        &args.interface,
+        args.filter.clone(),
+        args.buffer_mb,
+        config,
+        &opts,
+        sink.as_mut(),
+        !args.quiet,
+    )?;
+    if !args.quiet {
+        let mut err = io::stderr();
+        for p in &outcome.evidence_files {
+            let _ = writeln!(err, "algscope: evidence written: {}", p.display());
+        }
+    }
+    Ok(verdict(args.fail_on.as_deref(), outcome.summary.findings))
 }

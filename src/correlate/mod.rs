@@ -278,26 +278,23 @@ impl Expectations {
     /// call, through a proxy, is one media path), and in it the latest epoch started by
     /// `ts` (with grace), else its earliest.
     fn best(&self, v: &[Target], src: SocketAddr, ts: Timestamp) -> Option<Target> {
-        // Calls whose sending side announced `src` first (symmetric RTP), then calls up at
-        // `ts`, then calls in the few seconds after their end, then any.
-        let symmetric = v
-            .iter()
-            .filter(|t| t.peer == Some(src) && self.in_window(t.call, ts))
-            .map(|t| t.call)
-            .min();
-        let up = v
-            .iter()
-            .filter(|t| self.is_up(t.call, ts))
-            .map(|t| t.call)
-            .min();
-        let live = v
-            .iter()
-            .filter(|t| self.in_window(t.call, ts))
-            .map(|t| t.call)
-            .min();
-        let call = symmetric
-            .or(up)
-            .or(live)
+        // Calls up at `ts` whose sending side announced `src` (symmetric RTP), then calls
+        // up at `ts`, then the same two in the few seconds after their end, then any. A
+        // call that is over never takes media from a call that is up on the same
+        // addresses (consecutive calls between the same two ports).
+        let symmetric = |ok: &dyn Fn(u64) -> bool| {
+            v.iter()
+                .filter(|t| t.peer == Some(src) && ok(t.call))
+                .map(|t| t.call)
+                .min()
+        };
+        let any = |ok: &dyn Fn(u64) -> bool| v.iter().map(|t| t.call).filter(|c| ok(*c)).min();
+        let up = |c: u64| self.is_up(c, ts);
+        let window = |c: u64| self.in_window(c, ts);
+        let call = symmetric(&up)
+            .or_else(|| any(&up))
+            .or_else(|| symmetric(&window))
+            .or_else(|| any(&window))
             .or_else(|| v.iter().map(|t| t.call).min())?;
         let of_call = || v.iter().filter(move |t| t.call == call);
         // The epoch in force: the latest started by `ts`; before the first answer, the

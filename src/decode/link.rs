@@ -37,6 +37,21 @@ impl LinkType {
         }
     }
 
+    /// The LINKTYPE_ value for a pcap file header (what `from_dlt` reads back).
+    pub fn dlt(self) -> i32 {
+        match self {
+            LinkType::Null => 0,
+            LinkType::Ethernet => 1,
+            LinkType::Raw => 101,
+            LinkType::Loop => 108,
+            LinkType::LinuxSll => 113,
+            LinkType::Ipv4 => 228,
+            LinkType::Ipv6 => 229,
+            LinkType::LinuxSll2 => 276,
+            LinkType::Unsupported(d) => d,
+        }
+    }
+
     pub fn is_supported(self) -> bool {
         !matches!(self, LinkType::Unsupported(_))
     }

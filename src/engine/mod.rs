@@ -358,6 +358,11 @@ impl Engine {
         self.events.pop_front()
     }
 
+    /// Findings so far per severity: info, warning, error.
+    pub fn findings(&self) -> [u64; 3] {
+        self.findings
+    }
+
     /// Packets handed in so far.
     pub fn packets(&self) -> u64 {
         self.frame_no

@@ -96,6 +96,14 @@ impl Sink for Recording<'_> {
     fn finish(&mut self, summary: &Summary, source: &SourceReport) -> io::Result<()> {
         self.inner.finish(summary, source)
     }
+
+    fn status(&mut self, status: &crate::live::Status) -> io::Result<()> {
+        self.inner.status(status)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 #[cfg(test)]

@@ -83,6 +83,7 @@ struct SummaryLine<'a> {
     registered_aors: u64,
     register_requests: u64,
     options_requests: u64,
+    evicted: serde_json::Value,
 }
 
 #[derive(Serialize)]
@@ -112,6 +113,18 @@ impl<W: Write> JsonSink<W> {
     }
 }
 
+fn evictions_json(e: &crate::engine::Evictions) -> serde_json::Value {
+    serde_json::json!({
+        "calls": e.calls,
+        "flows": e.flows,
+        "transactions": e.transactions,
+        "registrations": e.registrations,
+        "tcp_streams": e.tcp_streams,
+        "fragment_datagrams": e.fragment_datagrams,
+        "events": e.events,
+    })
+}
+
 pub(crate) fn anomaly_name(a: crate::sip::Anomaly) -> String {
     // Debug names are CamelCase; the contract is snake_case.
     let mut s = String::new();
@@ -129,6 +142,32 @@ pub(crate) fn anomaly_name(a: crate::sip::Anomaly) -> String {
 }
 
 impl<W: Write> Sink for JsonSink<W> {
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
+    fn status(&mut self, s: &crate::live::Status) -> io::Result<()> {
+        let e = &s.evictions;
+        self.line(&serde_json::json!({
+            "kind": "status",
+            "ts": s.ts.to_string(),
+            "elapsed_s": s.elapsed.as_secs_f64(),
+            "packets": s.packets,
+            "packets_per_s": s.packets_per_s,
+            "calls_active": s.calls_active,
+            "flows_active": s.flows_active,
+            "registrations_active": s.registrations,
+            "findings": {"info": s.findings[0], "warning": s.findings[1], "error": s.findings[2]},
+            "kernel_drops": s.kernel_drops,
+            "interface_drops": s.interface_drops,
+            "evicted": evictions_json(e),
+            "evidence_files": s.evidence_files,
+            "evidence_bytes_held": s.evidence_bytes_held,
+            "written_packets": s.written_packets,
+            "rss_bytes": s.rss_bytes,
+        }))
+    }
+
     fn begin(&mut self, inputs: &[String]) -> io::Result<()> {
         self.line(&Meta {
             kind: "meta",
@@ -238,6 +277,7 @@ impl<W: Write> Sink for JsonSink<W> {
             events_dropped: s.events_dropped,
             warnings: &src.warnings,
             kernel_drops: src.kernel_drops,
+            evicted: evictions_json(&s.evictions),
             interface_drops: src.interface_drops,
             sip_transactions: Transactions {
                 transactions: s.transactions.transactions,

@@ -20,4 +20,12 @@ pub trait Sink {
     fn event(&mut self, ev: &Event) -> io::Result<()>;
     /// Once, at the end.
     fn finish(&mut self, summary: &Summary, source: &SourceReport) -> io::Result<()>;
+    /// Live runs: a periodic status.
+    fn status(&mut self, _status: &crate::live::Status) -> io::Result<()> {
+        Ok(())
+    }
+    /// Live runs: push what was written so far out (a finding shows when it is decided).
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }

@@ -30,9 +30,38 @@ pub struct TableSink<W: Write> {
     findings: Vec<crate::findings::Finding>,
     sites: Vec<crate::findings::site::Site>,
     flows_total: u64,
+    /// Live runs: each finding is also printed as one line the moment it is decided.
+    live: bool,
+}
+
+/// A finding as one line, for a live run's running log.
+pub fn finding_line(f: &crate::findings::Finding) -> String {
+    let mut s = format!("{} {}", f.severity.as_str().to_uppercase(), f.id);
+    if let Some(c) = &f.call_id {
+        s.push_str(&format!(" call {c}"));
+    }
+    if let Some(e) = f.epoch {
+        s.push_str(&format!(" epoch {e}"));
+    }
+    if let Some(d) = f.direction {
+        s.push_str(&format!(" {d}"));
+    }
+    s.push_str(&format!(" cause {}: {}", f.cause.as_str(), f.why));
+    let frames: Vec<String> = f.evidence.iter().map(|e| e.frame.to_string()).collect();
+    if !frames.is_empty() {
+        s.push_str(&format!(" (frames {})", frames.join(", ")));
+    }
+    s
 }
 
 impl<W: Write> TableSink<W> {
+    /// Live runs: print each finding as a line when it is decided (the tables still come
+    /// at the end).
+    pub fn live(mut self) -> Self {
+        self.live = true;
+        self
+    }
+
     pub fn new(out: W) -> Self {
         TableSink {
             out,
@@ -46,6 +75,7 @@ impl<W: Write> TableSink<W> {
             findings: Vec::new(),
             sites: Vec::new(),
             flows_total: 0,
+            live: false,
         }
     }
 }
@@ -80,6 +110,10 @@ impl<W: Write> Sink for TableSink<W> {
     fn begin(&mut self, inputs: &[String]) -> io::Result<()> {
         self.inputs = inputs.to_vec();
         Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
     }
 
     fn event(&mut self, ev: &Event) -> io::Result<()> {
@@ -155,8 +189,13 @@ impl<W: Write> Sink for TableSink<W> {
             Event::Site(s) if self.sites.len() < MAX_CALL_ROWS => {
                 self.sites.push((**s).clone());
             }
-            Event::Finding(f) if self.findings.len() < MAX_CALL_ROWS => {
-                self.findings.push((**f).clone());
+            Event::Finding(f) => {
+                if self.live {
+                    writeln!(self.out, "{}", finding_line(f))?;
+                }
+                if self.findings.len() < MAX_CALL_ROWS {
+                    self.findings.push((**f).clone());
+                }
             }
             Event::Registration(b) if self.registrations.len() < MAX_CALL_ROWS => {
                 let last = b.attempts.last();
@@ -391,6 +430,20 @@ impl<W: Write> Sink for TableSink<W> {
             ),
             ("SIP messages cut by snaplen".into(), s.sip.truncated),
             ("records not polled (dropped)".into(), s.events_dropped),
+            ("calls not tracked (table full)".into(), s.evictions.calls),
+            ("media flows evicted (table full)".into(), s.evictions.flows),
+            (
+                "transactions evicted (table full)".into(),
+                s.evictions.transactions,
+            ),
+            (
+                "REGISTER AORs not tracked (table full)".into(),
+                s.evictions.registrations,
+            ),
+            (
+                "fragmented datagrams evicted (table full)".into(),
+                s.evictions.fragment_datagrams,
+            ),
         ]);
         for (k, v) in &s.sip.anomalies {
             facts.push((format!("SIP tolerated: {}", anomaly_name(*k)), *v));

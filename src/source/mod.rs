@@ -2,6 +2,8 @@
 //! files through libpcap, stdin, or a live interface) and hands them to a callback as
 //! [`Frame`]s; what happens to them is the engine's business.
 
+pub mod write;
+
 use std::path::{Path, PathBuf};
 
 use pcap::{Active, Capture, Offline, Precision};
@@ -235,7 +237,7 @@ fn read_warning(input: &Input, e: &pcap::Error) -> String {
 }
 
 /// How long a live source sleeps when no packet is waiting.
-const IDLE_SLEEP: std::time::Duration = std::time::Duration::from_millis(5);
+pub const IDLE_SLEEP: std::time::Duration = std::time::Duration::from_millis(5);
 
 /// A live interface.
 pub struct LiveSource {
@@ -252,6 +254,8 @@ pub struct LiveOptions {
     /// Bytes kept per packet; the default keeps whole SIP messages (jumbo frames too).
     pub snaplen: i32,
     pub promiscuous: bool,
+    /// Kernel capture buffer in bytes (absorbs bursts while the engine is busy).
+    pub buffer_bytes: i32,
 }
 
 impl LiveSource {
@@ -279,6 +283,7 @@ impl LiveSource {
             .snaplen(opts.snaplen)
             .precision(Precision::Nano)
             .timeout(100)
+            .buffer_size(opts.buffer_bytes)
             .open()
             .map_err(live_err)?
             // Non-blocking: in immediate mode a blocking read can wait forever on a quiet
@@ -310,46 +315,64 @@ impl LiveSource {
         })
     }
 
+    /// The next captured frame, or `None` when none is waiting (the interface is quiet:
+    /// the caller decides whether to sleep, tick the engine or stop).
+    pub fn next_frame(&mut self) -> Result<Option<Frame<'_>>, SourceError> {
+        match self.cap.next_packet() {
+            Ok(p) => Ok(Some(Frame {
+                ts: ts_of(p.header),
+                link: self.link,
+                data: p.data,
+                orig_len: p.header.len,
+            })),
+            Err(pcap::Error::TimeoutExpired) | Err(pcap::Error::NoMorePackets) => Ok(None),
+            Err(e) => Err(SourceError::Live {
+                iface: self.iface.clone(),
+                reason: e.to_string(),
+            }),
+        }
+    }
+
+    /// The interface's link type.
+    pub fn link(&self) -> LinkType {
+        self.link
+    }
+
+    /// Packets the kernel dropped (buffer full) and the interface dropped, so far.
+    pub fn drops(&mut self) -> (u64, u64) {
+        match self.cap.stats() {
+            Ok(s) => (u64::from(s.dropped), u64::from(s.if_dropped)),
+            Err(_) => (0, 0),
+        }
+    }
+
     /// Captures until `f` returns false (called for every frame) or `idle` returns false
-    /// (called whenever no packet is waiting, then the source sleeps `IDLE_SLEEP`).
+    /// (called whenever no packet is waiting, then the source sleeps a few ms).
     pub fn run(
         &mut self,
         mut f: impl FnMut(&Frame<'_>) -> bool,
         mut idle: impl FnMut() -> bool,
     ) -> Result<SourceReport, SourceError> {
         loop {
-            match self.cap.next_packet() {
-                Ok(p) => {
-                    let frame = Frame {
-                        ts: ts_of(p.header),
-                        link: self.link,
-                        data: p.data,
-                        orig_len: p.header.len,
-                    };
+            match self.next_frame()? {
+                Some(frame) => {
                     if !f(&frame) {
                         break;
                     }
                 }
-                Err(pcap::Error::TimeoutExpired) => {
+                None => {
                     if !idle() {
                         break;
                     }
                     std::thread::sleep(IDLE_SLEEP);
                 }
-                Err(pcap::Error::NoMorePackets) => break,
-                Err(e) => {
-                    return Err(SourceError::Live {
-                        iface: self.iface.clone(),
-                        reason: e.to_string(),
-                    })
-                }
             }
         }
-        let mut report = SourceReport::default();
-        if let Ok(s) = self.cap.stats() {
-            report.kernel_drops = u64::from(s.dropped);
-            report.interface_drops = u64::from(s.if_dropped);
-        }
-        Ok(report)
+        let (kernel_drops, interface_drops) = self.drops();
+        Ok(SourceReport {
+            kernel_drops,
+            interface_drops,
+            ..SourceReport::default()
+        })
     }
 }

@@ -309,10 +309,7 @@ fn snapshot(
         interface_drops: drops.1,
         evictions: engine.evictions(),
         evidence_files: out.evidence_files.len() as u64,
-        evidence_bytes_held: out
-            .evidence
-            .as_ref()
-            .map_or(0, |(_, s)| s.stats.bytes_held),
+        evidence_bytes_held: out.evidence.as_ref().map_or(0, |(_, s)| s.stats.bytes_held),
         written_packets: out.rolling.as_ref().map_or(0, |w| w.packets),
         rss_bytes: rss_bytes(),
     }

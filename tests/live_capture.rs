@@ -76,3 +76,72 @@ fn missing_interface_is_one_line_and_exit_2() {
         "{err}"
     );
 }
+
+/// As a user without privileges: one clear error line naming the setcap fix, exit 2;
+/// with the capabilities the README's setcap line grants, the same user can capture.
+/// Needs root (to drop to `nobody` and to set file capabilities) and setpriv + setcap.
+#[test]
+fn non_root_needs_the_capabilities_and_works_with_them() {
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    let tools = ["setpriv", "setcap"].iter().all(|t| {
+        Command::new("sh")
+            .args(["-c", &format!("command -v {t}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if !root || !tools {
+        eprintln!("SKIPPED non_root_needs_the_capabilities_and_works_with_them: needs root, setpriv and setcap");
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("algscope-caps-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let bin = dir.join("algscope");
+    std::fs::copy(env!("CARGO_BIN_EXE_algscope"), &bin).unwrap();
+    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let as_nobody = |extra: &[&str]| {
+        Command::new("setpriv")
+            .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
+            .arg(&bin)
+            .args(["live", "-i", "lo", "--duration", "1", "-q"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let denied = as_nobody(&[]);
+    assert_eq!(denied.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&denied.stderr).to_string();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("permission denied") && err.contains("setcap cap_net_raw,cap_net_admin=eip"),
+        "{err}"
+    );
+    let set = Command::new("setcap")
+        .args(["cap_net_raw,cap_net_admin=eip"])
+        .arg(&bin)
+        .output()
+        .unwrap();
+    if !set.status.success() {
+        // e.g. a temp filesystem without extended attributes
+        eprintln!(
+            "SKIPPED the capability half: setcap failed: {}",
+            String::from_utf8_lossy(&set.stderr)
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    }
+    let granted = as_nobody(&["--json"]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        granted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&granted.stderr)
+    );
+    let out = String::from_utf8_lossy(&granted.stdout);
+    let last: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    assert_eq!(last["kind"], "summary");
+}

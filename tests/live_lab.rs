@@ -63,7 +63,11 @@ fn analyze(path: &Path) -> Vec<Value> {
         .arg(path)
         .output()
         .expect("run algscope analyze");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     lines(&String::from_utf8_lossy(&out.stdout))
 }
 
@@ -92,9 +96,15 @@ fn live_findings_equal_analyze_of_the_same_traffic() {
     let live = lines(&std::fs::read_to_string(out.join("live.jsonl")).unwrap());
     // Stopped by SIGTERM, it still wrote the whole report: meta first, summary last.
     assert_eq!(live.first().map(|r| &r["kind"]), Some(&Value::from("meta")));
-    assert_eq!(live.last().map(|r| &r["kind"]), Some(&Value::from("summary")));
+    assert_eq!(
+        live.last().map(|r| &r["kind"]),
+        Some(&Value::from("summary"))
+    );
     let statuses: Vec<&Value> = live.iter().filter(|r| r["kind"] == "status").collect();
-    assert!(statuses.len() >= 3, "a status record per second: {statuses:?}");
+    assert!(
+        statuses.len() >= 3,
+        "a status record per second: {statuses:?}"
+    );
     for s in &statuses {
         assert_eq!(s["kernel_drops"], 0, "{s}");
     }
@@ -130,7 +140,11 @@ fn live_findings_equal_analyze_of_the_same_traffic() {
         .map(|e| e.unwrap().path())
         .collect();
     assert_eq!(evidence.len(), 1, "{evidence:?}");
-    let name = evidence[0].file_name().unwrap().to_string_lossy().to_string();
+    let name = evidence[0]
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .to_string();
     let sanitized: String = one_way_call
         .chars()
         .map(|c| if c == '@' { '_' } else { c })

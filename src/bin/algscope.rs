@@ -17,9 +17,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use algscope::analyze::{analyze_files, AnalyzeError};
 use algscope::engine::{Config, Engine};
+use algscope::live::LiveRunOptions;
 use algscope::report::expect::{compare, ExpectFile, Recording};
 use algscope::report::{json::JsonSink, ladder::LadderSink, table::TableSink, Sink};
-use algscope::live::LiveRunOptions;
 use algscope::source::write::RollingConfig;
 use algscope::source::{LiveOptions, LiveSource};
 

@@ -60,7 +60,8 @@ impl<W: Write> PcapWriter<W> {
         h[8..12].copy_from_slice(&caplen.to_le_bytes());
         h[12..16].copy_from_slice(&orig_len.max(caplen).to_le_bytes());
         self.out.write_all(&h)?;
-        self.out.write_all(data.get(..caplen as usize).unwrap_or(data))?;
+        self.out
+            .write_all(data.get(..caplen as usize).unwrap_or(data))?;
         self.bytes += RECORD_HEADER + u64::from(caplen);
         self.packets += 1;
         Ok(())
@@ -190,8 +191,12 @@ mod tests {
     #[test]
     fn header_and_record_layout() {
         let mut w = PcapWriter::new(Vec::new(), LinkType::Ethernet, 65_535).unwrap();
-        w.write(Timestamp::from_parts(1_700_000_000, 123_456_789), &[1, 2, 3], 60)
-            .unwrap();
+        w.write(
+            Timestamp::from_parts(1_700_000_000, 123_456_789),
+            &[1, 2, 3],
+            60,
+        )
+        .unwrap();
         let b = w.into_inner();
         assert_eq!(b.len(), 24 + 16 + 3);
         assert_eq!(&b[0..4], &0xa1b2_3c4du32.to_le_bytes());
@@ -200,7 +205,10 @@ mod tests {
             u32::from_le_bytes([b[24], b[25], b[26], b[27]]),
             1_700_000_000
         );
-        assert_eq!(u32::from_le_bytes([b[28], b[29], b[30], b[31]]), 123_456_789);
+        assert_eq!(
+            u32::from_le_bytes([b[28], b[29], b[30], b[31]]),
+            123_456_789
+        );
         assert_eq!(u32::from_le_bytes([b[32], b[33], b[34], b[35]]), 3);
         assert_eq!(u32::from_le_bytes([b[36], b[37], b[38], b[39]]), 60);
         assert_eq!(&b[40..], &[1, 2, 3]);
@@ -221,7 +229,8 @@ mod tests {
             65_535,
         );
         for i in 0..7 {
-            r.write(Timestamp::from_parts(i, 0), &[0u8; 100], 100).unwrap();
+            r.write(Timestamp::from_parts(i, 0), &[0u8; 100], 100)
+                .unwrap();
         }
         r.flush().unwrap();
         // 7 packets, 2 per file: files 1..4, the newest two kept.

@@ -7,7 +7,6 @@
 //! its public address (STUN) writes it in the same fields, so this is evidence for the
 //! site verdict, not proof alone. Reported once per Call-ID.
 
-use std::collections::HashSet;
 use std::net::IpAddr;
 
 use super::address::is_private;
@@ -17,10 +16,8 @@ use crate::sip::Host;
 
 #[derive(Debug, Default)]
 pub struct AlgRewrite {
-    seen: HashSet<String>,
+    seen: super::Seen<String>,
 }
-
-const MAX_SEEN: usize = 10_000;
 
 fn ip_of(host: &Host) -> Option<IpAddr> {
     match host {
@@ -47,7 +44,7 @@ impl Detector for AlgRewrite {
         let Some(call_id) = msg.call_id.as_deref() else {
             return;
         };
-        if self.seen.contains(call_id) {
+        if self.seen.contains(&call_id.to_string()) {
             return;
         }
         let initial = msg.to.as_ref().and_then(|t| t.tag.as_ref()).is_none();
@@ -97,9 +94,7 @@ impl Detector for AlgRewrite {
         if rewritten.is_empty() {
             return;
         }
-        if self.seen.len() < MAX_SEEN {
-            self.seen.insert(call_id.to_string());
-        }
+        self.seen.first_time(call_id.to_string());
         let kept = private
             .iter()
             .map(|(what, ip)| format!("{what} {ip}"))

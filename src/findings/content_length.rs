@@ -3,18 +3,14 @@
 //! must fix Content-Length; when it does not, the receiver cuts or pads the body.
 //! Reported once per Call-ID (bounded).
 
-use std::collections::HashSet;
-
 use super::{Cause, Detector, Evidence, Finding, Severity};
 use crate::engine::{Event, Transport};
 use crate::sip::{Anomaly, DeclaredLength};
 
 #[derive(Debug, Default)]
 pub struct ContentLengthMismatch {
-    seen: HashSet<String>,
+    seen: super::Seen<String>,
 }
-
-const MAX_CALL_IDS: usize = 10_000;
 
 impl Detector for ContentLengthMismatch {
     fn on_event(&mut self, ev: &Event, _ctx: &super::CaptureContext, out: &mut Vec<Finding>) {
@@ -23,7 +19,7 @@ impl Detector for ContentLengthMismatch {
             return;
         }
         let call_id = r.msg.call_id.clone().unwrap_or_default();
-        if self.seen.len() >= MAX_CALL_IDS || !self.seen.insert(call_id.clone()) {
+        if !self.seen.first_time(call_id.clone()) {
             return;
         }
         let declared = match &r.msg.content_length {

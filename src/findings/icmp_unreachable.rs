@@ -5,7 +5,6 @@
 //! missing (seen with the Linux ALG after a phone-initiated T.38 re-INVITE). Reported
 //! once per refused destination.
 
-use std::collections::HashSet;
 use std::net::SocketAddr;
 
 use super::one_way_media::direction;
@@ -14,10 +13,8 @@ use crate::engine::Event;
 
 #[derive(Debug, Default)]
 pub struct IcmpUnreachable {
-    seen: HashSet<SocketAddr>,
+    seen: super::Seen<SocketAddr>,
 }
-
-const MAX_SEEN: usize = 10_000;
 
 impl Detector for IcmpUnreachable {
     fn on_event(&mut self, ev: &Event, _ctx: &super::CaptureContext, out: &mut Vec<Finding>) {
@@ -27,7 +24,7 @@ impl Detector for IcmpUnreachable {
         if r.call.is_none() && !r.quoted_sip {
             return;
         }
-        if self.seen.len() >= MAX_SEEN || !self.seen.insert(r.quoted_dst) {
+        if !self.seen.first_time(r.quoted_dst) {
             return;
         }
         let what = if r.v6 {

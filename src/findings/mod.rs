@@ -128,6 +128,49 @@ impl Finding {
     }
 }
 
+/// A bounded "reported already" set for detectors that report once per call or address.
+/// It keeps two generations: when the newer one fills half the bound, the older one is
+/// forgotten. Memory stays bounded over a days-long live run and reporting never stops;
+/// a key forgotten this way (not seen for a long time) can be reported again.
+#[derive(Debug)]
+pub struct Seen<T: std::hash::Hash + Eq> {
+    current: std::collections::HashSet<T>,
+    previous: std::collections::HashSet<T>,
+    half: usize,
+}
+
+impl<T: std::hash::Hash + Eq> Default for Seen<T> {
+    fn default() -> Self {
+        Seen::new(20_000)
+    }
+}
+
+impl<T: std::hash::Hash + Eq> Seen<T> {
+    pub fn new(bound: usize) -> Self {
+        Seen {
+            current: Default::default(),
+            previous: Default::default(),
+            half: (bound / 2).max(1),
+        }
+    }
+
+    pub fn contains(&self, k: &T) -> bool {
+        self.current.contains(k) || self.previous.contains(k)
+    }
+
+    /// Records `k`; true when it was not there yet.
+    pub fn first_time(&mut self, k: T) -> bool {
+        if self.contains(&k) {
+            return false;
+        }
+        if self.current.len() >= self.half {
+            self.previous = std::mem::take(&mut self.current);
+        }
+        self.current.insert(k);
+        true
+    }
+}
+
 /// A detector: reads records, adds findings.
 pub trait Detector: std::fmt::Debug {
     fn on_event(&mut self, ev: &Event, ctx: &CaptureContext, out: &mut Vec<Finding>);

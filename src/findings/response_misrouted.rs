@@ -4,8 +4,6 @@
 //! NAT mapping, so the response is lost (the phone retransmits, calls fail, registrations
 //! lapse). Reported once per Call-ID.
 
-use std::collections::HashSet;
-
 use super::address::is_private;
 use super::{Cause, Detector, Evidence, Finding, Severity};
 use crate::engine::Event;
@@ -13,10 +11,8 @@ use crate::sip::RPort;
 
 #[derive(Debug, Default)]
 pub struct ResponseMisrouted {
-    seen: HashSet<String>,
+    seen: super::Seen<String>,
 }
-
-const MAX_SEEN: usize = 10_000;
 
 impl Detector for ResponseMisrouted {
     fn on_event(&mut self, ev: &Event, _ctx: &super::CaptureContext, out: &mut Vec<Finding>) {
@@ -28,7 +24,7 @@ impl Detector for ResponseMisrouted {
             return;
         }
         let call_id = r.msg.call_id.clone().unwrap_or_default();
-        if self.seen.len() >= MAX_SEEN || !self.seen.insert(call_id.clone()) {
+        if !self.seen.first_time(call_id.clone()) {
             return;
         }
         let via = r.msg.vias.first();

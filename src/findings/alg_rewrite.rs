@@ -33,67 +33,112 @@ fn call_id_ip(call_id: &str) -> Option<IpAddr> {
     host.parse().ok()
 }
 
+/// What a single message shows of a rewrite on its way (see the module documentation).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fingerprint {
+    /// Identity fields still carrying a private address: (label, address).
+    pub private: Vec<(&'static str, IpAddr)>,
+    /// Address fields carrying the public source address: (label, the line).
+    pub rewritten: Vec<(&'static str, String)>,
+    /// Address fields still carrying one of those private addresses next to the rewritten
+    /// ones (a partial rewrite): (label, the line).
+    pub left: Vec<(&'static str, String)>,
+}
+
+/// The ALG fingerprint of a request sent from a public address, if it shows one.
+pub fn fingerprint(r: &crate::engine::SipRecord) -> Option<Fingerprint> {
+    let msg = &r.msg;
+    let src = r.src.ip();
+    if !msg.is_request() || is_private(src) {
+        return None;
+    }
+    let call_id = msg.call_id.as_deref()?;
+    let initial = msg.to.as_ref().and_then(|t| t.tag.as_ref()).is_none();
+    let mut identity: Vec<(&'static str, IpAddr)> = Vec::new();
+    if let Some(ip) = msg
+        .from
+        .as_ref()
+        .and_then(|f| f.uri.host.as_ref())
+        .and_then(ip_of)
+    {
+        identity.push(("From host", ip));
+    }
+    if initial {
+        if let Some(ip) = call_id_ip(call_id) {
+            identity.push(("Call-ID host", ip));
+        }
+    }
+    let private: Vec<(&'static str, IpAddr)> = identity
+        .into_iter()
+        .filter(|(_, ip)| is_private(*ip))
+        .collect();
+    if private.is_empty() {
+        return None;
+    }
+    let private_ips: Vec<IpAddr> = private.iter().map(|(_, ip)| *ip).collect();
+    let mut rewritten: Vec<(&'static str, String)> = Vec::new();
+    let mut left: Vec<(&'static str, String)> = Vec::new();
+    let mut sort = |label: &'static str, ip: Option<IpAddr>, line: String| {
+        if ip == Some(src) {
+            rewritten.push((label, line));
+        } else if ip.is_some_and(|ip| private_ips.contains(&ip)) {
+            left.push((label, line));
+        }
+    };
+    if let Some(v) = msg.vias.first() {
+        sort("Via", ip_of(&v.host), format!("Via: {}", v.raw));
+    }
+    for c in &msg.contacts {
+        sort(
+            "Contact",
+            c.uri.host.as_ref().and_then(ip_of),
+            format!("Contact: {}", c.raw),
+        );
+    }
+    if let Some(sdp) = msg.sdp_bytes().and_then(|b| crate::sdp::parse(b).ok()) {
+        if let Some(o) = sdp.origin.as_ref() {
+            sort("SDP o=", o.addr, format!("o={}", o.raw));
+        }
+        let media_c = sdp.media.iter().filter_map(|m| m.connection.as_ref());
+        for c in sdp.connection.iter().chain(media_c) {
+            sort("SDP c=", c.addr, format!("c={}", c.raw));
+        }
+    }
+    if rewritten.is_empty() {
+        return None;
+    }
+    Some(Fingerprint {
+        private,
+        rewritten,
+        left,
+    })
+}
+
+fn labels(v: &[(&'static str, String)]) -> String {
+    let mut l: Vec<&str> = v.iter().map(|(l, _)| *l).collect();
+    l.dedup();
+    l.join(", ")
+}
+
 impl Detector for AlgRewrite {
     fn on_event(&mut self, ev: &Event, _ctx: &super::CaptureContext, out: &mut Vec<Finding>) {
         let Event::Sip(r) = ev else { return };
         let msg = &r.msg;
         let src = r.src.ip();
-        if !msg.is_request() || is_private(src) {
-            return;
-        }
         let Some(call_id) = msg.call_id.as_deref() else {
             return;
         };
         if self.seen.contains(&call_id.to_string()) {
             return;
         }
-        let initial = msg.to.as_ref().and_then(|t| t.tag.as_ref()).is_none();
-        let mut identity: Vec<(&str, IpAddr)> = Vec::new();
-        if let Some(ip) = msg
-            .from
-            .as_ref()
-            .and_then(|f| f.uri.host.as_ref())
-            .and_then(ip_of)
-        {
-            identity.push(("From host", ip));
-        }
-        if initial {
-            if let Some(ip) = call_id_ip(call_id) {
-                identity.push(("Call-ID host", ip));
-            }
-        }
-        let private: Vec<(&str, IpAddr)> = identity
-            .into_iter()
-            .filter(|(_, ip)| is_private(*ip))
-            .collect();
-        if private.is_empty() {
+        let Some(Fingerprint {
+            private,
+            rewritten,
+            left,
+        }) = fingerprint(r)
+        else {
             return;
-        }
-        let mut rewritten: Vec<(&str, String)> = Vec::new();
-        if let Some(v) = msg.vias.first() {
-            if ip_of(&v.host) == Some(src) {
-                rewritten.push(("Via", format!("Via: {}", v.raw)));
-            }
-        }
-        for c in &msg.contacts {
-            if c.uri.host.as_ref().and_then(ip_of) == Some(src) {
-                rewritten.push(("Contact", format!("Contact: {}", c.raw)));
-            }
-        }
-        if let Some(sdp) = msg.sdp_bytes().and_then(|b| crate::sdp::parse(b).ok()) {
-            if let Some(o) = sdp.origin.as_ref().filter(|o| o.addr == Some(src)) {
-                rewritten.push(("SDP o=", format!("o={}", o.raw)));
-            }
-            let media_c = sdp.media.iter().filter_map(|m| m.connection.as_ref());
-            for c in sdp.connection.iter().chain(media_c) {
-                if c.addr == Some(src) {
-                    rewritten.push(("SDP c=", format!("c={}", c.raw)));
-                }
-            }
-        }
-        if rewritten.is_empty() {
-            return;
-        }
+        };
         self.seen.first_time(call_id.to_string());
         let kept = private
             .iter()
@@ -112,16 +157,22 @@ impl Detector for AlgRewrite {
             why: format!(
                 "{} sent from {src} carries that public address in {} while its own \
                  identity keeps the private address ({kept}): the address fields were \
-                 rewritten on the way, the way a SIP ALG does",
+                 rewritten on the way, the way a SIP ALG does{}",
                 msg.method().map(|m| m.to_string()).unwrap_or_default(),
-                {
-                    let mut labels: Vec<&str> = rewritten.iter().map(|(l, _)| *l).collect();
-                    labels.dedup();
-                    labels.join(", ")
+                labels(&rewritten),
+                if left.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; a partial rewrite: {} still carry the private address, so the \
+                         far end gets mixed private and public addresses in one message",
+                        labels(&left)
+                    )
                 }
             ),
             evidence: std::iter::once(format!("sent from {} ({kept})", r.src))
                 .chain(rewritten.into_iter().map(|(_, shows)| shows))
+                .chain(left.into_iter().map(|(l, shows)| format!("{shows} (not rewritten: {l})")))
                 .map(|shows| Evidence {
                     frame: r.frame,
                     shows,

@@ -1,7 +1,11 @@
 //! `content-length-mismatch`: a SIP message over UDP whose Content-Length differs from the
 //! body really present. A device that rewrites the body (an ALG changing SDP addresses)
 //! must fix Content-Length; when it does not, the receiver cuts or pads the body.
-//! Reported once per Call-ID (bounded).
+//! Cause `alg` when the same message carries an ALG's fingerprint (public address fields
+//! next to a private identity, see `alg_rewrite`) and the body is longer than declared by
+//! a whole number of times the growth of each private-to-public address replacement (the
+//! rewriter grew the body and kept the old length); else `unknown`. Reported once per
+//! Call-ID (bounded).
 
 use super::{Cause, Detector, Evidence, Finding, Severity};
 use crate::engine::{Event, Transport};
@@ -27,18 +31,49 @@ impl Detector for ContentLengthMismatch {
             DeclaredLength::Invalid(s) => s.clone(),
             DeclaredLength::Absent => "none".into(),
         };
+        let body = r.msg.body.len();
+        let alg = super::alg_rewrite::fingerprint(r).and_then(|fp| {
+            let DeclaredLength::Value(n) = r.msg.content_length else {
+                return None;
+            };
+            let n = usize::try_from(n).ok()?;
+            let public = r.src.ip().to_string().len();
+            let grown = body.checked_sub(n)?;
+            fp.private.iter().find_map(|(_, ip)| {
+                let step = public.checked_sub(ip.to_string().len())?;
+                (step > 0 && grown > 0 && grown % step == 0).then(|| {
+                    format!(
+                        "; the body grew by {grown} bytes, {} times the {step} bytes each \
+                         {ip} -> {} replacement adds, and the same message shows the \
+                         rewrite ({}): the ALG rewrote the SDP and kept the old length, so \
+                         the receiver reads the body cut short",
+                        grown / step,
+                        r.src.ip(),
+                        fp.rewritten
+                            .iter()
+                            .map(|(l, _)| *l)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                })
+            })
+        });
         out.push(Finding {
-            site: None,
+            site: alg.as_ref().map(|_| r.src.ip()),
             id: "content-length-mismatch",
             severity: Severity::Warning,
             call_id: Some(call_id),
             leg: None,
             epoch: None,
             direction: None,
-            cause: Cause::Unknown,
+            cause: if alg.is_some() {
+                Cause::Alg
+            } else {
+                Cause::Unknown
+            },
             why: format!(
-                "Content-Length says {declared} but the body has {} bytes",
-                r.msg.body.len()
+                "Content-Length says {declared} but the body has {body} bytes{}",
+                alg.as_deref().unwrap_or("")
             ),
             evidence: vec![Evidence {
                 frame: r.frame,

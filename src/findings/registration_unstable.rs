@@ -6,7 +6,12 @@
 //! - the Contact changing between refreshes from the same phone (a rewrite that is not
 //!   applied the same way every time);
 //! - the granted expiry shorter than the time until the next refresh (the binding lapses);
-//! - challenges (401/407) answered by new challenges three times or more in a row.
+//! - challenges (401/407) answered by new challenges three times or more in a row;
+//! - several addresses-of-record bound to the same Contact address and port (phones
+//!   behind one NAT whose bindings overwrite each other: incoming calls for one reach the
+//!   other, "only one phone of the hunt group rings"); cause `alg` when a Contact carries
+//!   the public address its REGISTER came from but another port (a rewrite that mapped
+//!   several phones onto one public port), else `nat`.
 //!
 //! Decided per address-of-record at the end of the capture (live runs: every
 //! `registration_window`, each kind of fault reported once per address-of-record).
@@ -21,13 +26,19 @@ pub struct RegistrationUnstable {
     /// (address-of-record, kind) already reported (live runs report a binding again in
     /// every window).
     reported: std::collections::HashSet<(String, Kind)>,
+    /// Accepted Contact addresses and who registered them first: (AOR, frame, source).
+    contacts: std::collections::HashMap<std::net::SocketAddr, (String, u64, std::net::SocketAddr)>,
 }
+
+/// Contact addresses remembered for collisions (forgotten all at once beyond it).
+const MAX_CONTACTS: usize = 65_536;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Kind {
     PrivateContact,
     PortChange,
     ContactChange,
+    Collision,
     Lapse,
     AuthLoop,
 }
@@ -66,6 +77,7 @@ impl Detector for RegistrationUnstable {
         let Event::Registration(b) = ev else { return };
         let mut found = Vec::new();
         self.judge(b, &mut found);
+        self.collisions(b, &mut found);
         for (kind, f) in found {
             let key = (b.aor.clone(), kind);
             if self.reported.contains(&key) {
@@ -80,6 +92,76 @@ impl Detector for RegistrationUnstable {
 }
 
 impl RegistrationUnstable {
+    /// Another AOR already bound to a Contact this one was granted.
+    fn collisions(&mut self, b: &Binding, out: &mut Vec<(Kind, Finding)>) {
+        for a in &b.attempts {
+            if !a.response.is_some_and(|(c, _)| (200..300).contains(&c)) {
+                continue;
+            }
+            for (ip, port) in &a.contact_addrs {
+                let contact = std::net::SocketAddr::new(*ip, port.unwrap_or(5060));
+                let first = self.contacts.get(&contact).cloned();
+                match first {
+                    Some((other, frame, src)) if other != b.aor => {
+                        let rewritten = |s: std::net::SocketAddr| {
+                            s.ip() == contact.ip() && s.port() != contact.port()
+                        };
+                        let cause = if rewritten(a.src) || rewritten(src) {
+                            Cause::Alg
+                        } else {
+                            Cause::Nat
+                        };
+                        let mut f = finding(
+                            b,
+                            Severity::Error,
+                            cause,
+                            format!(
+                                "bound to the Contact {contact}, which {other} registered \
+                                 too (from {src}; this one from {}): the bindings collide, so \
+                                 requests for one phone reach the other (only one phone of \
+                                 a hunt group rings){}",
+                                a.src,
+                                if cause == Cause::Alg {
+                                    "; the Contact carries the public address with a port \
+                                     the REGISTER did not come from: a rewrite mapped \
+                                     several phones onto one public port"
+                                } else {
+                                    ""
+                                }
+                            ),
+                            vec![
+                                Evidence {
+                                    frame,
+                                    shows: format!("{other} Contact {contact} from {src}"),
+                                },
+                                Evidence {
+                                    frame: a.frame,
+                                    shows: format!(
+                                        "{} Contact {} from {}",
+                                        b.aor,
+                                        a.contacts.join(", "),
+                                        a.src
+                                    ),
+                                },
+                            ],
+                        );
+                        f.site = Some(a.src.ip()).filter(|ip| !is_private(*ip));
+                        out.push((Kind::Collision, f));
+                        return;
+                    }
+                    Some(_) => {}
+                    None => {
+                        if self.contacts.len() >= MAX_CONTACTS {
+                            self.contacts.clear();
+                        }
+                        self.contacts
+                            .insert(contact, (b.aor.clone(), a.frame, a.src));
+                    }
+                }
+            }
+        }
+    }
+
     fn judge(&self, b: &Binding, out: &mut Vec<(Kind, Finding)>) {
         let ok: Vec<_> = b
             .attempts

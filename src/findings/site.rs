@@ -15,6 +15,8 @@ fn weight(f: &Finding) -> i32 {
     match (f.id, f.cause) {
         ("alg-rewrite", _) => 3,
         ("icmp-unreachable", Cause::Alg) => 2,
+        ("content-length-mismatch", Cause::Alg) => 2,
+        ("registration-unstable", Cause::Alg) => 2,
         ("sdp-private-address", _) => -2,
         ("registration-unstable", Cause::Nat) => -2,
         ("media-source-mismatch", Cause::Nat) => -1,

@@ -191,7 +191,7 @@ pub fn all() -> Vec<Box<dyn Detector + Send>> {
         Box::new(media_source_mismatch::MediaSourceMismatch),
         Box::new(call_failed::CallFailed),
         Box::new(response_misrouted::ResponseMisrouted::default()),
-        Box::new(sip_fragmented::SipFragmented),
+        Box::new(sip_fragmented::SipFragmented::default()),
         Box::new(registration_unstable::RegistrationUnstable::default()),
         Box::new(hold_broken::HoldBroken),
         Box::new(transfer_broken::TransferBroken),

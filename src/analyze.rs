@@ -70,3 +70,15 @@ pub fn finish(
     sink.finish(&summary, report)?;
     Ok(summary)
 }
+
+/// Analyzes one capture for `compare`: its SIP messages and media flows.
+pub fn record_side(path: &std::path::Path) -> Result<crate::compare::Side, AnalyzeError> {
+    let mut side = crate::compare::Side::default();
+    analyze_files(
+        &[path.to_path_buf()],
+        Config::default(),
+        &mut side,
+        |_, _| {},
+    )?;
+    Ok(side)
+}

@@ -8,6 +8,7 @@
 
 pub mod accounting;
 pub mod analyze;
+pub mod compare;
 pub mod correlate;
 pub mod decode;
 pub mod engine;

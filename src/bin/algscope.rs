@@ -42,6 +42,26 @@ enum Command {
     /// the moment they are decided, a status line goes to stderr every few seconds, and
     /// the full report comes at the end (Ctrl-C, SIGTERM, --duration or --count).
     Live(LiveArgs),
+    /// Compare a capture taken inside a router (LAN) with one taken outside it (WAN) at
+    /// the same time: what the router rewrote in each SIP message, and what entered it
+    /// and never left (SIP and media). Proof of a SIP ALG, where one capture gives hints.
+    Compare(CompareArgs),
+}
+
+#[derive(Args)]
+struct CompareArgs {
+    /// The capture on the phones' side of the router (LAN).
+    #[arg(value_name = "INSIDE")]
+    inside: PathBuf,
+    /// The capture on the provider's side (WAN), taken at the same time.
+    #[arg(value_name = "OUTSIDE")]
+    outside: PathBuf,
+    /// Print JSON lines (schema in docs/json-schema.md).
+    #[arg(long)]
+    json: bool,
+    /// Exit 1 when there is a finding of this severity or worse.
+    #[arg(long, value_name = "SEVERITY", value_parser = ["info", "warning", "error"])]
+    fail_on: Option<String>,
 }
 
 #[derive(Args)]
@@ -200,6 +220,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Analyze(args) => analyze(args),
         Command::Live(args) => live(args),
+        Command::Compare(args) => compare_cmd(args),
     }
 }
 
@@ -391,4 +412,22 @@ fn live(args: LiveArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(verdict(args.fail_on.as_deref(), outcome.summary.findings))
+}
+
+fn compare_cmd(args: CompareArgs) -> anyhow::Result<ExitCode> {
+    let inside = algscope::analyze::record_side(&args.inside)?;
+    let outside = algscope::analyze::record_side(&args.outside)?;
+    let mut cmp = algscope::compare::compare(&inside, &outside);
+    cmp.inside = args.inside.display().to_string();
+    cmp.outside = args.outside.display().to_string();
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    if args.json {
+        algscope::report::compare::write_json(&cmp, &mut out)?;
+    } else {
+        algscope::report::compare::write_table(&cmp, &mut out)?;
+    }
+    Ok(verdict(
+        args.fail_on.as_deref(),
+        algscope::report::compare::findings_by_severity(&cmp),
+    ))
 }

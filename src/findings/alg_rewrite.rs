@@ -172,7 +172,10 @@ impl Detector for AlgRewrite {
             ),
             evidence: std::iter::once(format!("sent from {} ({kept})", r.src))
                 .chain(rewritten.into_iter().map(|(_, shows)| shows))
-                .chain(left.into_iter().map(|(l, shows)| format!("{shows} (not rewritten: {l})")))
+                .chain(
+                    left.into_iter()
+                        .map(|(l, shows)| format!("{shows} (not rewritten: {l})")),
+                )
                 .map(|shows| Evidence {
                     frame: r.frame,
                     shows,

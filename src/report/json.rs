@@ -113,6 +113,21 @@ impl<W: Write> JsonSink<W> {
     }
 }
 
+/// The `site` line (schema in docs/json-schema.md).
+pub(crate) fn site_line(s: &crate::findings::site::Site) -> serde_json::Value {
+    serde_json::json!({
+        "kind": "site",
+        "public_addr": s.public_addr.to_string(),
+        "alg": s.alg,
+        "score": s.score,
+        "evidence": s.evidence.iter().map(|e| serde_json::json!({
+            "finding": e.finding, "weight": e.weight, "call_id": e.call_id,
+            "frame": e.frame, "why": e.why,
+        })).collect::<Vec<_>>(),
+        "advice": s.advice,
+    })
+}
+
 fn evictions_json(e: &crate::engine::Evictions) -> serde_json::Value {
     serde_json::json!({
         "calls": e.calls,
@@ -195,17 +210,7 @@ impl<W: Write> Sink for JsonSink<W> {
             Event::Call(rec) => self.line(&call_line(rec)),
             Event::Flow(rec) => self.line(&flow_line(rec)),
             Event::Finding(f) => self.line(&finding_line(f)),
-            Event::Site(s) => self.line(&serde_json::json!({
-                "kind": "site",
-                "public_addr": s.public_addr.to_string(),
-                "alg": s.alg,
-                "score": s.score,
-                "evidence": s.evidence.iter().map(|e| serde_json::json!({
-                    "finding": e.finding, "weight": e.weight, "call_id": e.call_id,
-                    "frame": e.frame, "why": e.why,
-                })).collect::<Vec<_>>(),
-                "advice": s.advice,
-            })),
+            Event::Site(s) => self.line(&site_line(s)),
             Event::Registration(b) => self.line(&serde_json::json!({
                 "kind": "registration",
                 "aor": b.aor,

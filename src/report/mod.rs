@@ -2,6 +2,7 @@
 //! scripts. Both implement [`Sink`]; tests use an in-memory writer.
 
 pub mod calls;
+pub mod compare;
 pub mod expect;
 pub mod json;
 pub mod ladder;

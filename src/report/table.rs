@@ -257,72 +257,8 @@ impl<W: Write> Sink for TableSink<W> {
             writeln!(out, "\nSIP messages\n{t}")?;
         }
 
-        if !self.sites.is_empty() {
-            let mut t = table(&["public address", "SIP ALG", "score", "evidence"]);
-            for site in &self.sites {
-                let evidence = site
-                    .evidence
-                    .iter()
-                    .map(|e| {
-                        let frame = e.frame.map(|f| format!(" frame {f}")).unwrap_or_default();
-                        format!("{} ({:+}){frame}", e.finding, e.weight)
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n");
-                t.add_row(vec![
-                    Cell::new(site.public_addr),
-                    Cell::new(site.alg),
-                    right(site.score),
-                    Cell::new(evidence),
-                ]);
-            }
-            writeln!(
-                out,
-                "\nSites (is a SIP ALG at work on this public address?)\n{t}"
-            )?;
-            for site in &self.sites {
-                writeln!(out, "  {}: {}", site.public_addr, site.advice)?;
-            }
-        }
-        if !self.findings.is_empty() {
-            let mut t = table(&[
-                "finding",
-                "severity",
-                "Call-ID",
-                "direction",
-                "cause",
-                "why",
-                "evidence",
-            ]);
-            for f in &self.findings {
-                let evidence = f
-                    .evidence
-                    .iter()
-                    .map(|e| format!("frame {}: {}", e.frame, e.shows))
-                    .collect::<Vec<_>>()
-                    .join("\n");
-                t.add_row(vec![
-                    Cell::new(f.id),
-                    Cell::new(f.severity.as_str()),
-                    Cell::new(f.call_id.as_deref().unwrap_or("-")),
-                    Cell::new(f.direction.unwrap_or("-")),
-                    Cell::new(f.cause.as_str()),
-                    Cell::new(&f.why),
-                    Cell::new(evidence),
-                ]);
-            }
-            writeln!(out, "\nFindings ({})\n{t}", self.findings.len())?;
-            let mut advice: Vec<(&str, &str)> = self
-                .findings
-                .iter()
-                .map(|f| (f.id, f.advice.as_str()))
-                .collect();
-            advice.sort();
-            advice.dedup();
-            for (id, a) in advice {
-                writeln!(out, "  {id}: {a}")?;
-            }
-        }
+        write_sites(out, &self.sites)?;
+        write_findings(out, &self.findings)?;
         if !self.calls.is_empty() {
             let mut t = table(&[
                 "Call-ID",
@@ -484,4 +420,83 @@ impl<W: Write> Sink for TableSink<W> {
         }
         out.flush()
     }
+}
+
+/// The sites table and each site's advice (also used by `compare`).
+pub(crate) fn write_sites(
+    out: &mut impl Write,
+    sites: &[crate::findings::site::Site],
+) -> io::Result<()> {
+    if !sites.is_empty() {
+        let mut t = table(&["public address", "SIP ALG", "score", "evidence"]);
+        for site in sites {
+            let evidence = site
+                .evidence
+                .iter()
+                .map(|e| {
+                    let frame = e.frame.map(|f| format!(" frame {f}")).unwrap_or_default();
+                    format!("{} ({:+}){frame}", e.finding, e.weight)
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            t.add_row(vec![
+                Cell::new(site.public_addr),
+                Cell::new(site.alg),
+                right(site.score),
+                Cell::new(evidence),
+            ]);
+        }
+        writeln!(
+            out,
+            "\nSites (is a SIP ALG at work on this public address?)\n{t}"
+        )?;
+        for site in sites {
+            writeln!(out, "  {}: {}", site.public_addr, site.advice)?;
+        }
+    }
+    Ok(())
+}
+
+/// The findings table and the advice of each finding id (also used by `compare`).
+pub(crate) fn write_findings(
+    out: &mut impl Write,
+    findings: &[crate::findings::Finding],
+) -> io::Result<()> {
+    if !findings.is_empty() {
+        let mut t = table(&[
+            "finding",
+            "severity",
+            "Call-ID",
+            "direction",
+            "cause",
+            "why",
+            "evidence",
+        ]);
+        for f in findings {
+            let evidence = f
+                .evidence
+                .iter()
+                .map(|e| format!("frame {}: {}", e.frame, e.shows))
+                .collect::<Vec<_>>()
+                .join("\n");
+            t.add_row(vec![
+                Cell::new(f.id),
+                Cell::new(f.severity.as_str()),
+                Cell::new(f.call_id.as_deref().unwrap_or("-")),
+                Cell::new(f.direction.unwrap_or("-")),
+                Cell::new(f.cause.as_str()),
+                Cell::new(&f.why),
+                Cell::new(evidence),
+            ]);
+        }
+        writeln!(out, "\nFindings ({})\n{t}", findings.len())?;
+        let mut advice: Vec<(&str, &str)> =
+            findings.iter().map(|f| (f.id, f.advice.as_str())).collect();
+        advice.sort();
+        advice.dedup();
+        for (id, a) in advice {
+            writeln!(out, "  {id}: {a}")?;
+        }
+    }
+    Ok(())
 }

@@ -74,6 +74,11 @@ impl Engine {
                 }
             }
             call.on_message(msg, rec.frame, rec.ts, rec.src, retransmission, &mut events);
+            let initial_ack = msg.method() == Some(&Method::Ack)
+                && msg.cseq.as_ref().map(|c| c.seq) == call.initial_cseq();
+            if initial_ack && call.ack_to.is_none() {
+                call.ack_to = Some((rec.dst, rec.frame));
+            }
         }
         self.call_events(id, &events, rec.ts);
     }

@@ -155,10 +155,15 @@ impl Detector for AlgRewrite {
             direction: None,
             cause: Cause::Alg,
             why: format!(
-                "{} sent from {src} carries that public address in {} while its own \
+                "{}{} sent from {src} carries that public address in {} while its own \
                  identity keeps the private address ({kept}): the address fields were \
                  rewritten on the way, the way a SIP ALG does{}",
                 msg.method().map(|m| m.to_string()).unwrap_or_default(),
+                if r.transport == crate::engine::Transport::Tcp {
+                    " (over TCP: the ALG rewrites TCP streams too)"
+                } else {
+                    ""
+                },
                 labels(&rewritten),
                 if left.is_empty() {
                     String::new()

@@ -1,6 +1,7 @@
 //! `call-failed`: signalling that never completed. An INVITE retransmitted without any
-//! final response; a 2xx to the INVITE never ACKed (the caller's ACK goes to a Contact it
-//! cannot reach, classically a private address); an in-dialog request (a BYE...)
+//! final response; a 2xx to the INVITE never ACKed (seen where the callee is: the 2xx
+//! retransmitted, no ACK), or ACKed towards a private address while the 2xx kept coming
+//! (seen where the caller is: the ACK went to an untranslated Contact); a BYE
 //! retransmitted without response, typically sent to a Contact behind a NAT. Cause `nat`
 //! when the unreachable destination is a private address sent to from a public one.
 
@@ -54,11 +55,16 @@ impl Detector for CallFailed {
         }
         if let Some((answered, frame)) = call.answered {
             let until = call.ended.map(|(t, _)| t).unwrap_or(call.last_activity);
-            if !call.acked && !call.start_missing && until.since(answered) >= ACK_WAIT {
+            let copies = call.answer_retransmissions;
+            let waited = until.since(answered) >= ACK_WAIT;
+            if !call.acked && !call.start_missing && (waited || copies >= 2) {
                 out.push(finding(
                     rec,
                     format!(
-                        "the 2xx to the INVITE was never ACKed within {:.0} s",
+                        "the 2xx to the INVITE was sent {} times and never ACKed (for {:.1} s): \
+                         the caller's ACK does not reach the callee, which drops the call \
+                         after 32 s",
+                        copies + 1,
                         until.since(answered).as_secs_f64()
                     ),
                     Cause::Unknown,
@@ -68,12 +74,36 @@ impl Detector for CallFailed {
                     }],
                 ));
             }
+            if let (true, Some((to, ack_frame))) = (call.acked, call.ack_to) {
+                let private = is_private(to.ip()) && !is_private(call.caller_sig.ip());
+                if copies >= 2 && private {
+                    out.push(finding(
+                        rec,
+                        format!(
+                            "the ACK went to {to}, a private address (the 2xx's Contact, not \
+                             translated), while the 2xx kept coming ({} copies): the ACK \
+                             never arrived and the callee drops the call after 32 s",
+                            copies + 1
+                        ),
+                        Cause::Nat,
+                        vec![
+                            Evidence {
+                                frame,
+                                shows: format!("2xx {} -> {}", call.callee_sig, call.caller_sig),
+                            },
+                            Evidence {
+                                frame: ack_frame,
+                                shows: format!("ACK {} -> {to}", call.caller_sig),
+                            },
+                        ],
+                    ));
+                }
+            }
         }
-        for u in call
-            .unanswered
-            .iter()
-            .filter(|u| u.method != Method::Invite && u.method != Method::Ack)
-        {
+        // In-dialog requests that end the call: a BYE lost leaves the far end in the call.
+        // (An unanswered re-INVITE is hold-broken's or t38-failed's, a NOTIFY or REFER
+        // transfer-broken's.)
+        for u in call.unanswered.iter().filter(|u| u.method == Method::Bye) {
             if u.retransmissions == 0 {
                 continue;
             }

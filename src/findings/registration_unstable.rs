@@ -192,34 +192,42 @@ impl RegistrationUnstable {
             f.site = Some(a.src.ip());
             out.push((Kind::PrivateContact, f));
         }
-        // The same phone (same IP) refreshing from another port.
-        for pair in ok.windows(2) {
-            let (a, c) = (pair[0], pair[1]);
-            if a.src.ip() == c.src.ip() && a.src.port() != c.src.port() {
-                out.push((
-                    Kind::PortChange,
-                    finding(
-                        b,
-                        Severity::Warning,
-                        Cause::Nat,
-                        format!(
-                            "refreshes came from {} then {}: the NAT mapping changed between them",
-                            a.src, c.src
-                        ),
-                        vec![
-                            Evidence {
-                                frame: a.frame,
-                                shows: format!("REGISTER from {}", a.src),
-                            },
-                            Evidence {
-                                frame: c.frame,
-                                shows: format!("REGISTER from {}", c.src),
-                            },
-                        ],
+        // The same phone (same IP) refreshing from another port: every change listed.
+        let changes: Vec<(&&crate::sip::registration::RegisterAttempt, &&crate::sip::registration::RegisterAttempt)> = ok
+            .windows(2)
+            .map(|p| (&p[0], &p[1]))
+            .filter(|(a, c)| a.src.ip() == c.src.ip() && a.src.port() != c.src.port())
+            .collect();
+        if let Some((first, _)) = changes.first() {
+            let ports: Vec<String> = std::iter::once(first.src.port())
+                .chain(changes.iter().map(|(_, c)| c.src.port()))
+                .map(|p| p.to_string())
+                .collect();
+            let mut evidence = vec![Evidence {
+                frame: first.frame,
+                shows: format!("REGISTER from {}", first.src),
+            }];
+            evidence.extend(changes.iter().map(|(_, c)| Evidence {
+                frame: c.frame,
+                shows: format!("REGISTER from {}", c.src),
+            }));
+            out.push((
+                Kind::PortChange,
+                finding(
+                    b,
+                    Severity::Warning,
+                    Cause::Nat,
+                    format!(
+                        "refreshes from {} came from a new public port {} time(s) (ports {}): \
+                         the NAT mapping expired or changed between refreshes, so requests \
+                         sent to the old binding are lost until the next refresh",
+                        first.src.ip(),
+                        changes.len(),
+                        ports.join(" -> ")
                     ),
-                ));
-                break;
-            }
+                    evidence,
+                ),
+            ));
         }
         for pair in ok.windows(2) {
             let (a, c) = (pair[0], pair[1]);
@@ -260,8 +268,8 @@ impl RegistrationUnstable {
             let granted = a.granted_expires.or(a.expires);
             let gap = c.ts.since(a.ts).as_secs_f64();
             if let Some(g) = granted {
-                // A refresh right at expiry (within 2 s or 10 %) is timing, not a lapse.
-                let tolerance = (f64::from(g) * 0.1).max(2.0);
+                // A refresh right at expiry (within 0.5 s plus 1 %) is timing, not a lapse.
+                let tolerance = 0.5 + f64::from(g) * 0.01;
                 if gap > f64::from(g) + tolerance {
                     out.push((Kind::Lapse, finding(
                         b,

@@ -50,6 +50,29 @@ impl Detector for TransferBroken {
                 frame: r.frame,
                 shows: format!("REFER Refer-To: {}", r.refer_to),
             };
+            // Accepted, but no NOTIFY ever said how it went (RFC 3515 requires them): they
+            // were sent where they do not arrive, or never sent.
+            if let Some((code, frame)) = r.response.filter(|(c, _)| (200..300).contains(c)) {
+                if r.notifies.is_empty() {
+                    push(
+                        format!(
+                            "the REFER from the {} was accepted ({code}) but no NOTIFY with \
+                             the transfer's outcome arrived: it was sent somewhere this side \
+                             cannot be reached (an untranslated Contact) or never sent, so \
+                             the transferor cannot tell whether the transfer worked",
+                            r.by.as_str()
+                        ),
+                        Cause::Unknown,
+                        vec![
+                            refer_ev.clone(),
+                            Evidence {
+                                frame,
+                                shows: format!("{code} to the REFER"),
+                            },
+                        ],
+                    );
+                }
+            }
             if let Some((code, frame)) = r.response.filter(|(c, _)| *c >= 300) {
                 push(
                     format!(

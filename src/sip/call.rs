@@ -303,6 +303,11 @@ pub struct Call {
     pub invite_retransmissions: u32,
     /// The ACK for the 2xx of the initial INVITE was seen.
     pub acked: bool,
+    /// Copies of the 2xx to the initial INVITE after the first: the callee retransmits it
+    /// until an ACK arrives, so copies mean the ACK did not (yet) reach it.
+    pub answer_retransmissions: u32,
+    /// Where the first ACK of the initial INVITE was sent, and its frame.
+    pub ack_to: Option<(SocketAddr, u64)>,
     /// Requests of the call that got no final response (any method).
     pub unanswered: Vec<Unanswered>,
     pub messages: u64,
@@ -377,6 +382,8 @@ impl Call {
             messages: 0,
             invite_retransmissions: 0,
             acked: false,
+            answer_retransmissions: 0,
+            ack_to: None,
             unanswered: Vec::new(),
             pending: Vec::new(),
             initial_cseq: if start_missing {
@@ -422,6 +429,13 @@ impl Call {
             self.frames.push(frame);
         }
         if retransmission {
+            let answer = msg.status().is_some_and(|c| (200..300).contains(&c))
+                && msg.cseq.as_ref().is_some_and(|c| {
+                    c.method == Method::Invite && Some(c.seq) == self.initial_cseq
+                });
+            if answer {
+                self.answer_retransmissions += 1;
+            }
             return;
         }
         let side = self.side_of(msg);

@@ -45,6 +45,33 @@ impl Detector for TransferBroken {
                 ..Finding::about_call("transfer-broken", Severity::Error, call, cause)
             });
         };
+        // NOTIFYs about the transfer sent where they get no answer (a private Contact).
+        for u in call
+            .unanswered
+            .iter()
+            .filter(|u| u.method == crate::sip::Method::Notify && u.retransmissions > 0)
+        {
+            let private = is_private(u.dst.ip()) && !is_private(u.src.ip());
+            push(
+                format!(
+                    "the NOTIFY reporting the transfer was sent {} times to {} without any \
+                     response{}",
+                    u.retransmissions + 1,
+                    u.dst,
+                    if private {
+                        ": a private address (the transferor's Contact crossed the NAT \
+                         untranslated), so the transferor never learns the outcome"
+                    } else {
+                        ""
+                    }
+                ),
+                if private { Cause::Nat } else { Cause::Unknown },
+                vec![Evidence {
+                    frame: u.frame,
+                    shows: format!("NOTIFY {} -> {}", u.src, u.dst),
+                }],
+            );
+        }
         for r in &call.refers {
             let refer_ev = Evidence {
                 frame: r.frame,

@@ -16,6 +16,9 @@ use crate::time::Duration;
 pub struct CallRecord {
     pub call: Call,
     pub flows: Vec<Flow>,
+    /// Other legs with the same Call-ID still tracked when this one was released, that
+    /// were answered: where their INVITE went (a forked call's other branches).
+    pub answered_siblings: Vec<std::net::SocketAddr>,
 }
 
 /// A flow as closed, with the Call-ID of every call its packets were attributed to
@@ -212,7 +215,21 @@ impl Engine {
         }
         self.expectations.remove_call(id);
         let flows = self.media.call_flows.remove(&id).unwrap_or_default();
-        self.push_event(Event::Call(Box::new(CallRecord { call, flows })));
+        let answered_siblings = self
+            .sig
+            .by_call_id
+            .get(&call.call_id)
+            .into_iter()
+            .flatten()
+            .filter_map(|i| self.sig.calls.get(i))
+            .filter(|c| c.answered.is_some())
+            .map(|c| c.callee_sig)
+            .collect();
+        self.push_event(Event::Call(Box::new(CallRecord {
+            call,
+            flows,
+            answered_siblings,
+        })));
     }
 
     /// End of capture: every flow closes, every call is released (in start order).

@@ -128,13 +128,14 @@ impl Engine {
                 .rev()
                 .find(|id| calls.get(id).is_some_and(|c| shares_ip(c, src, dst)));
             // A new initial INVITE on another path starts a call of its own (the same
-            // Call-ID through a proxy or a NAT); anything else joins the nearest call.
+            // Call-ID through a proxy or a NAT, or a forking proxy's other branch, even to
+            // another port of the same address); anything else joins the nearest call.
             let initial_invite = msg.method() == Some(&Method::Invite)
                 && msg.to.as_ref().and_then(|t| t.tag.as_ref()).is_none();
             match near {
-                Some(id) => return Some(*id),
+                Some(id) if !initial_invite => return Some(*id),
                 None if !initial_invite => return ids.last().copied(),
-                None => {}
+                _ => {}
             }
         }
         let starts_call = match (msg.method(), &msg.cseq) {

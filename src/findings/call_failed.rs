@@ -13,7 +13,14 @@ use crate::sip::Method;
 use crate::time::Duration;
 
 #[derive(Debug, Default)]
-pub struct CallFailed;
+pub struct CallFailed {
+    /// Call-IDs of answered legs already released, with where their INVITE went (for a
+    /// forked call whose other branch is released later).
+    answered: std::collections::HashMap<String, std::net::SocketAddr>,
+}
+
+/// Answered Call-IDs remembered (forgotten all at once beyond it).
+const MAX_ANSWERED: usize = 20_000;
 
 /// A 2xx left without ACK for this long is a failure (the callee retransmits it for 32 s).
 const ACK_WAIT: Duration = Duration::from_secs(4);
@@ -36,13 +43,40 @@ impl Detector for CallFailed {
     fn on_event(&mut self, ev: &Event, _ctx: &super::CaptureContext, out: &mut Vec<Finding>) {
         let Event::Call(rec) = ev else { return };
         let call = &rec.call;
+        if call.answered.is_some() {
+            if self.answered.len() >= MAX_ANSWERED {
+                self.answered.clear();
+            }
+            self.answered.insert(call.call_id.clone(), call.callee_sig);
+        }
         if matches!(call.state, CallState::TimedOut | CallState::Unanswered)
             && call.invite_retransmissions > 0
         {
+            // A forked call: another branch (same Call-ID, another destination) answered.
+            let sibling = rec
+                .answered_siblings
+                .iter()
+                .copied()
+                .find(|s| *s != call.callee_sig)
+                .or_else(|| {
+                    self.answered
+                        .get(&call.call_id)
+                        .copied()
+                        .filter(|s| *s != call.callee_sig)
+                });
+            let forked = sibling
+                .map(|s| {
+                    format!(
+                        ": a forked branch that never got any response while the branch to \
+                         {s} was answered (one phone of the group never rang: its binding \
+                         or NAT mapping is stale, or two phones share one public address)"
+                    )
+                })
+                .unwrap_or_default();
             out.push(finding(
                 rec,
                 format!(
-                    "the INVITE to {} was sent {} times without any final response",
+                    "the INVITE to {} was sent {} times without any final response{forked}",
                     call.callee_sig,
                     call.invite_retransmissions + 1
                 ),

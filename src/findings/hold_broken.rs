@@ -102,7 +102,11 @@ impl Detector for HoldBroken {
                     first.trigger,
                     first.offerer.as_str(),
                     how.join(", then "),
-                    if what == "hold" { "on hold" } else { "off hold" }
+                    if what == "hold" {
+                        "on hold"
+                    } else {
+                        "off hold"
+                    }
                 ),
                 evidence: offers
                     .iter()

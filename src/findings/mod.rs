@@ -189,7 +189,7 @@ pub fn all() -> Vec<Box<dyn Detector + Send>> {
         Box::new(icmp_unreachable::IcmpUnreachable::default()),
         Box::new(alg_rewrite::AlgRewrite::default()),
         Box::new(media_source_mismatch::MediaSourceMismatch),
-        Box::new(call_failed::CallFailed),
+        Box::new(call_failed::CallFailed::default()),
         Box::new(response_misrouted::ResponseMisrouted::default()),
         Box::new(sip_fragmented::SipFragmented::default()),
         Box::new(registration_unstable::RegistrationUnstable::default()),

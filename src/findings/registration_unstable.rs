@@ -193,7 +193,10 @@ impl RegistrationUnstable {
             out.push((Kind::PrivateContact, f));
         }
         // The same phone (same IP) refreshing from another port: every change listed.
-        let changes: Vec<(&&crate::sip::registration::RegisterAttempt, &&crate::sip::registration::RegisterAttempt)> = ok
+        let changes: Vec<(
+            &&crate::sip::registration::RegisterAttempt,
+            &&crate::sip::registration::RegisterAttempt,
+        )> = ok
             .windows(2)
             .map(|p| (&p[0], &p[1]))
             .filter(|(a, c)| a.src.ip() == c.src.ip() && a.src.port() != c.src.port())

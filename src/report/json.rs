@@ -225,6 +225,7 @@ impl<W: Write> Sink for JsonSink<W> {
                     "response": a.response.map(|(c, _)| c),
                     "response_frame": a.response.map(|(_, f)| f),
                     "granted_expires": a.granted_expires,
+                    "nat_signs": a.nat_signs.names(),
                 })).collect::<Vec<_>>(),
                 "more_attempts": b.dropped_attempts,
             })),
@@ -415,6 +416,10 @@ pub(crate) fn call_line(rec: &CallRecord) -> serde_json::Value {
     serde_json::json!({
         "kind": "call",
         "call_id": c.call_id,
+        "nat_signs": {
+            "caller": c.nat_signs[0].names(),
+            "callee": c.nat_signs[1].names(),
+        },
         "leg": c.id,
         "from": c.from,
         "to": c.to,

@@ -308,6 +308,9 @@ pub struct Call {
     pub answer_retransmissions: u32,
     /// Where the first ACK of the initial INVITE was sent, and its frame.
     pub ack_to: Option<(SocketAddr, u64)>,
+    /// NAT signs (Kamailio `nat_uac_test` flags) of the messages each side sent, as seen
+    /// at the capture point: caller, callee.
+    pub nat_signs: [super::nat_signs::NatSigns; 2],
     /// Requests of the call that got no final response (any method).
     pub unanswered: Vec<Unanswered>,
     pub messages: u64,
@@ -384,6 +387,7 @@ impl Call {
             acked: false,
             answer_retransmissions: 0,
             ack_to: None,
+            nat_signs: Default::default(),
             unanswered: Vec::new(),
             pending: Vec::new(),
             initial_cseq: if start_missing {
@@ -439,6 +443,10 @@ impl Call {
             return;
         }
         let side = self.side_of(msg);
+        self.nat_signs[match side {
+            Side::Caller => 0,
+            Side::Callee => 1,
+        }] |= super::nat_signs::signs(msg, src);
         if let Some(tag) = msg.to.as_ref().and_then(|t| t.tag.as_ref()) {
             if !self.to_tags.contains(tag) && self.to_tags.len() < 16 {
                 self.to_tags.push(tag.clone());

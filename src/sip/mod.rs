@@ -15,6 +15,7 @@ pub mod framing;
 /// Allocation-free line and header-field scanning shared by the parser and the framer.
 mod lines;
 pub mod message;
+pub mod nat_signs;
 mod parse;
 pub mod registration;
 /// Allocation-free start-line recognition.

@@ -24,6 +24,8 @@ pub struct RegisterAttempt {
     pub response: Option<(u16, u64)>,
     /// Expiry the registrar granted (in the 200's Contact or Expires).
     pub granted_expires: Option<u32>,
+    /// NAT signs of the REGISTER (Kamailio `nat_uac_test` flags).
+    pub nat_signs: super::nat_signs::NatSigns,
 }
 
 /// Everything seen for one address-of-record.
@@ -123,6 +125,7 @@ impl Registrations {
                     cseq: cseq.seq,
                     response: None,
                     granted_expires: None,
+                    nat_signs: super::nat_signs::signs(msg, src),
                 });
             }
             (None, Method::Register) => {

@@ -205,6 +205,7 @@ pub fn run(
         if let Some(every) = opts.status_every {
             if now.duration_since(last_status) >= every {
                 let (kernel_drops, interface_drops) = source.drops();
+                engine.capture_dropped(kernel_drops + interface_drops);
                 let secs = now.duration_since(last_status).as_secs_f64();
                 let s = snapshot(
                     engine,
@@ -227,7 +228,27 @@ pub fn run(
             std::thread::sleep(IDLE_SLEEP);
         }
     }
+    // What the kernel still holds was captured before the stop: analyze it too (bounded,
+    // so a flood cannot keep the run from ending). Outside immediate mode the last block
+    // is handed over after the ring's 100 ms timeout: wait for it once.
+    std::thread::sleep(Duration::from_millis(150));
+    for _ in 0..1_000_000 {
+        let Some(frame) = source.next_frame()? else {
+            break;
+        };
+        let class = engine.handle(&frame);
+        if let Some((_, store)) = &mut out.evidence {
+            store.frame(engine.packets(), &frame, class, engine.frame_call_ids());
+        }
+        if let Some(w) = &mut out.rolling {
+            if voip(class) {
+                w.write(frame.ts, frame.data, frame.orig_len)?;
+            }
+        }
+        step(engine, sink, &mut out)?;
+    }
     let (kernel_drops, interface_drops) = source.drops();
+    engine.capture_dropped(kernel_drops + interface_drops);
     let report = SourceReport {
         kernel_drops,
         interface_drops,

@@ -110,6 +110,10 @@ struct LiveArgs {
     /// Kernel capture buffer in MB.
     #[arg(long, value_name = "MB", default_value_t = 64)]
     buffer_mb: i32,
+    /// Hand packets over one by one as they arrive (lower latency; in this mode each
+    /// packet takes a 64 kB slot of the buffer, so far fewer fit: see BENCHMARKS.md).
+    #[arg(long)]
+    immediate: bool,
     /// Exit 1 when there is a finding of this severity or worse.
     #[arg(long, value_name = "SEVERITY", value_parser = ["info", "warning", "error"])]
     fail_on: Option<String>,
@@ -302,10 +306,12 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Opens the interface, installs the Ctrl-C/SIGTERM handler and runs the live driver.
+#[allow(clippy::too_many_arguments)]
 fn live_run(
     iface: &str,
     filter: Option<String>,
     buffer_mb: i32,
+    immediate: bool,
     config: Config,
     opts: &LiveRunOptions,
     sink: &mut dyn Sink,
@@ -323,6 +329,7 @@ fn live_run(
         snaplen: 65_535,
         promiscuous: true,
         buffer_bytes: buffer_mb.saturating_mul(1 << 20),
+        immediate,
     })?;
     sink.begin(&[format!("live:{iface}")])?;
     let mut engine = Engine::new(config);
@@ -356,6 +363,7 @@ fn analyze_live(iface: &str, args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         iface,
         args.filter.clone(),
         64,
+        false,
         Config::default(),
         &opts,
         sink.as_mut(),
@@ -400,6 +408,7 @@ fn live(args: LiveArgs) -> anyhow::Result<ExitCode> {
         &args.interface,
         args.filter.clone(),
         args.buffer_mb,
+        args.immediate,
         config,
         &opts,
         sink.as_mut(),

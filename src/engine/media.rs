@@ -9,7 +9,6 @@ use crate::correlate::MatchKind;
 use crate::media::flow::{Flow, FlowTable, MediaPacket};
 use crate::media::stream::RtpStreamStats;
 use crate::sip::call::Call;
-use crate::time::Duration;
 
 /// A call and the flows that were attributed to it, as released.
 #[derive(Debug, Clone)]
@@ -28,10 +27,6 @@ pub struct FlowRecord {
     pub flow: Flow,
     pub call_ids: std::collections::BTreeMap<u64, String>,
 }
-
-/// A call that is not over but has had no signalling and no media for this long is
-/// released anyway (a capture that missed the BYE must not hold state forever).
-const STALE_CALL: Duration = Duration::from_secs(3600);
 
 #[derive(Debug, Default)]
 pub(super) struct MediaState {
@@ -185,13 +180,14 @@ impl Engine {
             self.flow_closed(f);
         }
         let linger = self.config.call_linger;
+        let stale = self.config.stale_call;
         let done: Vec<u64> = self
             .sig
             .calls
             .values()
             .filter(|c| {
                 let quiet = now.since(c.last_activity);
-                (c.state.is_final() && quiet >= linger) || quiet >= STALE_CALL
+                (c.state.is_final() && quiet >= linger) || quiet >= stale
             })
             .map(|c| c.id)
             .filter(|id| !self.media.flows.has_call(*id))

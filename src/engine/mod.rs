@@ -53,6 +53,9 @@ pub struct Config {
     pub flow_idle: Duration,
     /// Media flows tracked at once.
     pub max_flows: usize,
+    /// A call that is not over (no final response or BYE seen) is released anyway after
+    /// this long without SIP and without media (a lost BYE must not hold state).
+    pub stale_call: Duration,
     /// Live runs: a REGISTER binding is reported (and its findings decided) once its
     /// first kept attempt is this old, then followed on from its last attempt; a binding
     /// with nothing new for this long is released. `None` (files): at the end only.
@@ -73,6 +76,7 @@ impl Default for Config {
             call_linger: Duration::from_secs(60),
             flow_idle: Duration::from_secs(30),
             max_flows: 200_000,
+            stale_call: Duration::from_secs(900),
             registration_window: None,
         }
     }
@@ -258,6 +262,9 @@ pub struct Engine {
     findings: [u64; 3],
     /// Calls (engine ids) the last handled frame was counted for.
     frame_calls: Vec<u64>,
+    /// Packets the capture itself lost so far (a live source's kernel and interface
+    /// drops), as the driver reports them.
+    capture_drops: u64,
 }
 
 impl Default for Engine {
@@ -291,6 +298,7 @@ impl Engine {
             sites: crate::findings::site::Sites::default(),
             findings: [0; 3],
             frame_calls: Vec::new(),
+            capture_drops: 0,
         }
     }
 
@@ -356,6 +364,13 @@ impl Engine {
     /// Takes the next record produced so far.
     pub fn poll(&mut self) -> Option<Event> {
         self.events.pop_front()
+    }
+
+    /// The driver reports the packets its capture lost so far (kernel and interface
+    /// drops of a live source). Findings decided after a loss say so: a packet missing
+    /// from the capture looks like one missing from the network.
+    pub fn capture_dropped(&mut self, total: u64) {
+        self.capture_drops = self.capture_drops.max(total);
     }
 
     /// Findings so far per severity: info, warning, error.
@@ -522,7 +537,14 @@ impl Engine {
     }
 
     fn push_findings(&mut self, found: Vec<crate::findings::Finding>) {
-        for f in found {
+        for mut f in found {
+            if self.capture_drops > 0 {
+                f.why.push_str(&format!(
+                    " [caution: the capture itself has dropped {} packets so far (kernel/interface \
+                     drops): what looks missing may be missing from the capture, not the network]",
+                    self.capture_drops
+                ));
+            }
             self.findings[f.severity as usize] += 1;
             self.sites.add(&f);
             self.queue(Event::Finding(Box::new(f)));

@@ -90,9 +90,14 @@ pub struct Expectations {
     latched: HashMap<SocketAddr, Vec<Target>>,
     /// Call time windows: (start, end) for port-only matching.
     windows: HashMap<u64, (Timestamp, Option<Timestamp>)>,
-    /// Bumped whenever an expectation is added or removed: flows matched at an older
-    /// generation are matched again on their next packet.
+    /// Bumped whenever an expectation is added or removed.
     generation: u64,
+    /// The generation at which the expectations for each address (by_addr and latched
+    /// keys) and each port (by_port) last changed: a flow matched at an older generation
+    /// is matched again on its next packet only when its destination's did change (so a
+    /// busy link with calls starting and ending keeps most packets on the cached match).
+    touched: HashMap<SocketAddr, u64>,
+    touched_ports: HashMap<u16, u64>,
 }
 
 impl Expectations {
@@ -100,8 +105,32 @@ impl Expectations {
         self.generation
     }
 
+    /// Whether what `lookup` would say for packets to `dst` may have changed since a flow
+    /// was matched at `generation` (`u64::MAX`: never matched).
+    pub fn changed_since(&self, dst: SocketAddr, generation: u64) -> bool {
+        generation == u64::MAX
+            || self.touched.get(&dst).is_some_and(|g| *g > generation)
+            || self
+                .touched_ports
+                .get(&dst.port())
+                .is_some_and(|g| *g > generation)
+    }
+
+    /// Forgets change marks no live flow can need: every flow still tracked was matched at
+    /// `oldest` or later.
+    pub fn prune_touched(&mut self, oldest: u64) {
+        self.touched.retain(|_, g| *g > oldest);
+        self.touched_ports.retain(|_, g| *g > oldest);
+    }
+
+    fn touch(&mut self, addr: SocketAddr) {
+        self.touched.insert(addr, self.generation);
+        self.touched_ports.insert(addr.port(), self.generation);
+    }
+
     /// Adds the places of a new epoch of `call`.
     pub fn add_epoch(&mut self, call: &Call, epoch: &Epoch) {
+        self.generation += 1;
         for line in &epoch.lines {
             let udptl = line.is_udptl();
             let peer = epoch
@@ -127,10 +156,10 @@ impl Expectations {
             }
         }
         self.windows.entry(call.id).or_insert((call.start, None));
-        self.generation += 1;
     }
 
     fn insert(&mut self, addr: SocketAddr, t: Target) {
+        self.touch(addr);
         let v = self.by_addr.entry(addr).or_default();
         if !v.contains(&t) {
             v.push(t);
@@ -150,18 +179,34 @@ impl Expectations {
 
     /// Forgets a released call.
     pub fn remove_call(&mut self, call: u64) {
+        self.generation += 1;
+        let mut changed: Vec<SocketAddr> = Vec::new();
         for map in [&mut self.by_addr, &mut self.latched] {
-            map.retain(|_, v| {
+            map.retain(|addr, v| {
+                let before = v.len();
                 v.retain(|t| t.call != call);
+                if v.len() != before {
+                    changed.push(*addr);
+                }
                 !v.is_empty()
             });
         }
-        self.by_port.retain(|_, v| {
+        let mut ports: Vec<u16> = Vec::new();
+        self.by_port.retain(|port, v| {
+            let before = v.len();
             v.retain(|t| t.call != call);
+            if v.len() != before {
+                ports.push(*port);
+            }
             !v.is_empty()
         });
+        for addr in changed {
+            self.touch(addr);
+        }
+        for port in ports {
+            self.touched_ports.insert(port, self.generation);
+        }
         self.windows.remove(&call);
-        self.generation += 1;
     }
 
     /// Remembers that `from` is where `sender` of (call, epoch, stream) sends media from.
@@ -181,6 +226,7 @@ impl Expectations {
         if !v.contains(&t) && v.len() < 16 {
             v.push(t);
             self.generation += 1;
+            self.touch(from);
         }
     }
 

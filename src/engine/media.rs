@@ -90,7 +90,7 @@ impl Engine {
         let generation = self.expectations.generation();
         let (flow, evicted) = self.media.flows.flow_for(&p, self.config.max_flows);
         let mut learn = None;
-        if flow.generation != generation {
+        if self.expectations.changed_since(p.dst, flow.generation) {
             flow.generation = generation;
             let found = self.expectations.lookup(p.src, p.dst, p.ts);
             let stale = flow

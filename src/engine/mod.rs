@@ -486,6 +486,8 @@ impl Engine {
         self.stream_scratch = out;
         self.signalling_timers();
         self.media_timers();
+        let oldest = self.media.flows.oldest_generation();
+        self.expectations.prune_touched(oldest);
         if let Some(window) = self.config.registration_window {
             for b in self.sig.registrations.take_windows(self.now, window) {
                 self.push_event(Event::Registration(Box::new(b)));

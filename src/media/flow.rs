@@ -335,6 +335,16 @@ impl FlowTable {
         (flow, evicted)
     }
 
+    /// The oldest expectations generation a tracked flow was matched at (`u64::MAX` when
+    /// none was matched yet).
+    pub fn oldest_generation(&self) -> u64 {
+        self.flows
+            .values()
+            .map(|f| f.generation)
+            .min()
+            .unwrap_or(u64::MAX)
+    }
+
     /// Counts a packet into its flow (after the attribution was settled).
     pub fn count(flow: &mut Flow, p: &MediaPacket<'_>) {
         flow.packets += 1;

@@ -505,8 +505,26 @@ fn findings(cmp: &mut Comparison, inside: &Side, outside: &Side, pairs: &[(usize
             .or_default()
             .push(r);
     }
+    // Proxy-like changes (a Via added, Max-Forwards touched, header names re-cased or
+    // re-ordered), per call.
+    let mut proxy_like: BTreeMap<String, Vec<&'static str>> = BTreeMap::new();
+    for r in cmp.rewrites.iter().filter(|r| r.way == Way::Out) {
+        let what = match r.field {
+            "Via count" => "added a Via",
+            "Max-Forwards" => "changed Max-Forwards",
+            "header names" => "re-cased or re-ordered header names",
+            _ => continue,
+        };
+        let v = proxy_like
+            .entry(r.call_id.clone().unwrap_or_default())
+            .or_default();
+        if !v.contains(&what) {
+            v.push(what);
+        }
+    }
     let mut alg_calls: Vec<String> = Vec::new();
     for (call_id, rs) in &per_call {
+        let proxy = proxy_like.get(call_id).filter(|v| !v.is_empty());
         let mut fields: Vec<&str> = rs.iter().map(|r| r.field).collect();
         fields.sort_unstable();
         fields.dedup();
@@ -528,11 +546,17 @@ fn findings(cmp: &mut Comparison, inside: &Side, outside: &Side, pairs: &[(usize
             why: format!(
                 "proven by comparing the two sides of the router: it rewrote {} inside SIP \
                  (first in \"{}\", inside frame {} / outside frame {}); a NAT alone changes \
-                 only IP and UDP headers{}",
+                 only IP and UDP headers{}{}",
                 fields.join(", "),
                 first.message,
                 first.inside_frame,
                 first.outside_frame,
+                proxy
+                    .map(|v| format!(
+                        "; it also behaved like a proxy on the way out: it {}",
+                        v.join(", ")
+                    ))
+                    .unwrap_or_default(),
                 if callid_rewritten {
                     "; the Call-ID itself was changed, which breaks dialog matching across \
                      the router (Replaces, transfers, the provider's records)"

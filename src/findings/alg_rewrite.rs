@@ -139,6 +139,8 @@ impl Detector for AlgRewrite {
         else {
             return;
         };
+        let sent_by = |v: &crate::sip::Via| (v.host.clone(), v.port.unwrap_or(5060));
+        let proxy_via = matches!(msg.vias.as_slice(), [a, b, ..] if sent_by(a) == sent_by(b));
         self.seen.first_time(call_id.to_string());
         let kept = private
             .iter()
@@ -165,7 +167,14 @@ impl Detector for AlgRewrite {
                     ""
                 },
                 labels(&rewritten),
-                if left.is_empty() {
+                if proxy_via {
+                    "; the request carries two Vias with that same address on top: a \
+                     middlebox inserted its own Via like a proxy (the top Via is the \
+                     router's, not the phone's)"
+                        .to_string()
+                } else {
+                    String::new()
+                } + &if left.is_empty() {
                     String::new()
                 } else {
                     format!(

@@ -68,24 +68,41 @@ impl Detector for CallFailed {
                 .map(|s| {
                     format!(
                         ": a forked branch that never got any response while the branch to \
-                         {s} was answered (one phone of the group never rang: its binding \
-                         or NAT mapping is stale, or two phones share one public address)"
+                         {s} was answered (one phone of the group never rang: {})",
+                        if s.ip() == call.callee_sig.ip() {
+                            "both phones are behind the same public address and this one's \
+                             NAT mapping (the port the registrar learned) no longer leads to \
+                             it: it expired without keepalives, or was re-mapped"
+                        } else {
+                            "its binding or NAT mapping is stale"
+                        }
                     )
                 })
                 .unwrap_or_default();
-            out.push(finding(
+            let same_nat = sibling.is_some_and(|s| s.ip() == call.callee_sig.ip())
+                && !is_private(call.callee_sig.ip());
+            let mut f = finding(
                 rec,
                 format!(
                     "the INVITE to {} was sent {} times without any final response{forked}",
                     call.callee_sig,
                     call.invite_retransmissions + 1
                 ),
-                Cause::Unknown,
+                if same_nat { Cause::Nat } else { Cause::Unknown },
                 vec![Evidence {
                     frame: call.start_frame,
                     shows: format!("INVITE {} -> {}", call.caller_sig, call.callee_sig),
                 }],
-            ));
+            );
+            if sibling.is_some() {
+                f.advice = "keep every phone's NAT mapping alive (REGISTER refresh or \
+                            keepalives more often than the router's UDP timeout, often 30-60 \
+                            s), or have the registrar and proxy keep them alive (NAT pings, \
+                            RFC 5626 outbound); check that the router does not map several \
+                            phones onto one public port"
+                    .into();
+            }
+            out.push(f);
         }
         if let Some((answered, frame)) = call.answered {
             let until = call.ended.map(|(t, _)| t).unwrap_or(call.last_activity);

@@ -179,8 +179,9 @@ impl RegistrationUnstable {
                 Severity::Warning,
                 Cause::Nat,
                 format!(
-                    "the registrar accepted the private Contact {} from {}: calls to this \
-                     phone will be sent where they cannot arrive",
+                    "the registrar accepted the private Contact {} from {}: calls sent to \
+                     that Contact cannot arrive (unless the registrar uses the address the \
+                     REGISTER came from instead, as NAT-aware registrars do)",
                     a.contacts.first().map(String::as_str).unwrap_or(""),
                     a.src
                 ),

@@ -248,11 +248,20 @@ impl Transactions {
         if msg.status().is_some() && !self.table.contains_key(&key) {
             // A response sent to another port than the request came from (to the Via
             // port, or re-mapped by a NAT): the transaction on a path sharing both IPs.
+            // (A linear scan: responses matching no path are rare.)
             let found = self.table.keys().find(|k| {
                 k.id == key.id
                     && k.method == key.method
                     && [k.path.0.ip(), k.path.1.ip()].contains(&src.ip())
                     && [k.path.0.ip(), k.path.1.ip()].contains(&dst.ip())
+            });
+            // Else the transaction whose request went to this responder (the response
+            // sent to another host: a NAT mapping owned by another phone, behind which it
+            // reaches the wrong device).
+            let found = found.or_else(|| {
+                self.table.keys().find(|k| {
+                    k.id == key.id && k.method == key.method && (k.path.0 == src || k.path.1 == src)
+                })
             });
             if let Some(k) = found {
                 key = k.clone();

@@ -324,3 +324,42 @@ fn stale_content_length_after_a_rewrite() {
     );
     assert!(rewritten(&v, "Content-Length").is_empty());
 }
+
+#[test]
+fn odd_syntax_partial_rewrite_and_a_dropped_malformed_bye() {
+    // The kernel ALG rewrote every compact and folded header but one: the BYE's Via folded
+    // between "SIP/2.0/UDP" and its address kept 10.10.0.10; and it dropped the malformed
+    // BYE without CSeq (on LAN, not on WAN). Requests without CSeq are still paired.
+    let v = compare("alg/captures/alg_odd_syntax_on");
+    let got = findings(&v);
+    assert_eq!(
+        got,
+        [
+            f("alg-rewrite", "alg", "warning"),
+            f("alg-rewrite", "alg", "warning"),
+            f("alg-rewrite", "alg", "warning"),
+            f("router-dropped", "alg", "error")
+        ]
+    );
+    let whys: Vec<String> = kind(&v, "finding")
+        .iter()
+        .map(|f| f["why"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        whys.iter().any(|w| w.contains(
+            "\"BYE sip:bob@203.0.113.20:5060\" (outside frame 108) left Via sent-by at 10.10.0.10"
+        )),
+        "{whys:?}"
+    );
+    let dropped = kind(&v, "one_sided");
+    assert_eq!(dropped.len(), 1);
+    assert_eq!(dropped[0]["seen"], "inside");
+    assert!(dropped[0]["message"].as_str().unwrap().starts_with("BYE"));
+
+    // Without the ALG nothing SIP is dropped or changed; only the provider's RTP to the
+    // private address is lost.
+    let v = compare("alg/captures/alg_odd_syntax_off");
+    assert_eq!(findings(&v), [f("router-dropped", "nat", "error")]);
+    assert_eq!(summary(&v).1, 0, "no one-sided SIP");
+    assert_eq!(summary(&v).2, 0, "no rewrite");
+}

@@ -32,7 +32,7 @@ fn every_fixture_meets_its_expectation() {
         &mut files,
     );
     files.sort();
-    assert_eq!(files.len(), 91, "expectation files");
+    assert_eq!(files.len(), 99, "expectation files");
     for expect in files {
         let name = expect.to_string_lossy().into_owned();
         let capture = name.trim_end_matches(".expect.json").to_string() + ".pcap";

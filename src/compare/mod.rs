@@ -161,9 +161,15 @@ fn start_line(r: &SipRecord) -> String {
 
 type Key = (u32, String, u16);
 
+/// CSeq number and method, and the status code (0 for requests). A request without a
+/// CSeq (malformed, but forwarded all the same) is keyed by its method and CSeq 0; the
+/// branch and the time then tell its copies apart.
 fn key(r: &SipRecord) -> Option<Key> {
-    let c = r.msg.cseq.as_ref()?;
-    Some((c.seq, c.method.to_string(), r.msg.status().unwrap_or(0)))
+    match (r.msg.cseq.as_ref(), r.msg.method()) {
+        (Some(c), _) => Some((c.seq, c.method.to_string(), r.msg.status().unwrap_or(0))),
+        (None, Some(m)) => Some((0, m.to_string(), 0)),
+        (None, None) => None,
+    }
 }
 
 fn branch(r: &SipRecord) -> Option<&str> {
@@ -522,6 +528,48 @@ fn findings(cmp: &mut Comparison, inside: &Side, outside: &Side, pairs: &[(usize
             v.push(what);
         }
     }
+    // Partial rewrites: an outbound message whose outside copy still carries the phone's
+    // private address in an address field (while the router rewrote others).
+    let mut partial: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (i, j) in pairs {
+        let (a, b) = (&inside.sips[*i], &outside.sips[*j]);
+        if a.ts > b.ts || a.src == b.src || !is_private(a.src.ip()) {
+            continue;
+        }
+        let private = a.src.ip().to_string();
+        let left: Vec<&str> = fields(b)
+            .into_iter()
+            .filter(|(f, v)| {
+                matches!(*f, "Via sent-by" | "Contact" | "SDP o=" | "SDP c=")
+                    && v.contains(private.as_str())
+            })
+            .map(|(f, _)| f)
+            .collect();
+        let via_rest = b
+            .msg
+            .vias
+            .iter()
+            .skip(1)
+            .any(|v| v.host.to_string() == private);
+        if left.is_empty() && !via_rest {
+            continue;
+        }
+        let mut what: Vec<String> = left.iter().map(|f| f.to_string()).collect();
+        if via_rest {
+            what.push("a lower Via".into());
+        }
+        let v = partial
+            .entry(a.msg.call_id.clone().unwrap_or_default())
+            .or_default();
+        if v.len() < 4 {
+            v.push(format!(
+                "\"{}\" (outside frame {}) left {} at {private}",
+                start_line(a),
+                b.frame,
+                what.join(", ")
+            ));
+        }
+    }
     let mut alg_calls: Vec<String> = Vec::new();
     for (call_id, rs) in &per_call {
         let proxy = proxy_like.get(call_id).filter(|v| !v.is_empty());
@@ -556,7 +604,15 @@ fn findings(cmp: &mut Comparison, inside: &Side, outside: &Side, pairs: &[(usize
                         "; it also behaved like a proxy on the way out: it {}",
                         v.join(", ")
                     ))
-                    .unwrap_or_default(),
+                    .unwrap_or_default()
+                    + &partial
+                        .get(call_id)
+                        .map(|v| format!(
+                            "; a partial rewrite: {} (mixed private and public addresses \
+                             in one message)",
+                            v.join("; ")
+                        ))
+                        .unwrap_or_default(),
                 if callid_rewritten {
                     "; the Call-ID itself was changed, which breaks dialog matching across \
                      the router (Replaces, transfers, the provider's records)"
@@ -669,9 +725,11 @@ fn findings(cmp: &mut Comparison, inside: &Side, outside: &Side, pairs: &[(usize
             ("outside", "inside")
         };
         let private_dst = seen == "outside" && is_private(first.dst.ip());
+        // A NAT forwards SIP whatever it says; a router whose SIP ALG is proven (it
+        // rewrote messages in this capture) and that drops one is its ALG at work.
         let cause = if private_dst {
             Cause::Nat
-        } else if alg_calls.contains(&call_id) {
+        } else if alg_calls.contains(&call_id) || !alg_calls.is_empty() {
             Cause::Alg
         } else {
             Cause::Unknown

@@ -530,6 +530,17 @@ impl Engine {
                 .iter()
                 .map(|c| self.accounting.get(*c))
                 .sum(),
+            other_packets: [
+                Class::NonIp,
+                Class::Icmp,
+                Class::UdpOther,
+                Class::TcpOther,
+                Class::IpOther,
+                Class::Stun,
+            ]
+            .iter()
+            .map(|c| self.accounting.get(*c))
+            .sum(),
         };
         for d in self.detectors.iter_mut() {
             d.on_event(&ev, &ctx, &mut found);

@@ -39,9 +39,15 @@ impl Detector for ContentLengthMismatch {
             let n = usize::try_from(n).ok()?;
             let public = r.src.ip().to_string().len();
             let grown = body.checked_sub(n)?;
+            // How many times the public address appears in the body: the rewrite can
+            // have grown it by at most that many replacements.
+            let public_ip = r.src.ip().to_string();
+            let body_text = String::from_utf8_lossy(&r.msg.body);
+            let replaced = body_text.matches(public_ip.as_str()).count();
             fp.private.iter().find_map(|(_, ip)| {
                 let step = public.checked_sub(ip.to_string().len())?;
-                (step > 0 && grown > 0 && grown % step == 0).then(|| {
+                let k = if step > 0 { grown / step } else { 0 };
+                (step > 0 && grown > 0 && grown % step == 0 && k <= replaced).then(|| {
                     format!(
                         "; the body grew by {grown} bytes, {} times the {step} bytes each \
                          {ip} -> {} replacement adds, and the same message shows the \

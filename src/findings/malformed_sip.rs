@@ -1,5 +1,7 @@
-//! `malformed-sip`: a datagram or stream part that starts like SIP but cannot be parsed.
-//! The first ones are reported one by one, the rest as a count at the end.
+//! `malformed-sip`: a datagram or stream part that starts like SIP but cannot be parsed,
+//! or a message the tolerant parser read although it breaks RFC 3261 in a way receivers
+//! reject (a mandatory header missing, a header line without a colon). The first ones are
+//! reported one by one, the rest as a count at the end.
 
 use super::{Cause, Detector, Evidence, Finding, Severity};
 use crate::decode::Layer;
@@ -33,6 +35,45 @@ fn finding(why: String, evidence: Vec<Evidence>) -> Finding {
 
 impl Detector for MalformedSip {
     fn on_event(&mut self, ev: &Event, _ctx: &super::CaptureContext, out: &mut Vec<Finding>) {
+        if let Event::Sip(r) = ev {
+            use crate::sip::Anomaly;
+            let broken: Vec<&str> = [
+                (
+                    Anomaly::MissingMandatoryHeader,
+                    "a mandatory header (Call-ID, CSeq, From, To, Via) missing",
+                ),
+                (Anomaly::HeaderWithoutColon, "a header line without a colon"),
+            ]
+            .iter()
+            .filter(|(a, _)| r.msg.has_anomaly(*a))
+            .map(|(_, what)| *what)
+            .collect();
+            if broken.is_empty() {
+                return;
+            }
+            self.count += 1;
+            if self.count <= MAX_REPORTED {
+                let line = match &r.msg.start {
+                    crate::sip::StartLine::Request { method, uri } => format!("{method} {uri}"),
+                    crate::sip::StartLine::Response { code, reason } => format!("{code} {reason}"),
+                };
+                let mut f = finding(
+                    format!(
+                        "\"{line}\" from {} has {}: receivers reject it (400) or drop it, and \
+                         ALGs may drop it on the way",
+                        r.src,
+                        broken.join(" and ")
+                    ),
+                    vec![Evidence {
+                        frame: r.frame,
+                        shows: line,
+                    }],
+                );
+                f.call_id = r.msg.call_id.clone();
+                out.push(f);
+            }
+            return;
+        }
         let Event::Malformed(m) = ev else { return };
         if m.layer != Layer::Sip {
             return;
@@ -52,10 +93,7 @@ impl Detector for MalformedSip {
     fn finish(&mut self, out: &mut Vec<Finding>) {
         if self.count > MAX_REPORTED {
             out.push(finding(
-                format!(
-                    "{} more unparseable SIP messages",
-                    self.count - MAX_REPORTED
-                ),
+                format!("{} more malformed SIP messages", self.count - MAX_REPORTED),
                 Vec::new(),
             ));
         }

@@ -100,6 +100,9 @@ pub struct CaptureContext {
     /// RTP, RTCP and UDPTL packets seen so far: a capture with none was filtered to
     /// signalling (or taken where media does not pass), and silence proves nothing.
     pub media_packets: u64,
+    /// Packets that are neither SIP nor media (ARP, ICMP, other UDP/TCP): a capture with
+    /// some was not filtered to signalling, so silence in it means something.
+    pub other_packets: u64,
 }
 
 impl Finding {

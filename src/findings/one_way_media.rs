@@ -65,8 +65,10 @@ fn epoch_end(rec: &CallRecord, e: &Epoch) -> crate::time::Timestamp {
 impl Detector for OneWayMedia {
     fn on_event(&mut self, ev: &Event, ctx: &super::CaptureContext, out: &mut Vec<Finding>) {
         let Event::Call(rec) = ev else { return };
-        if ctx.media_packets == 0 {
-            // A capture without any media (filtered to SIP): silence proves nothing.
+        if ctx.media_packets == 0 && ctx.other_packets == 0 {
+            // A capture of nothing but SIP (filtered to signalling): silence proves
+            // nothing. With other traffic in it (ARP, ICMP, other UDP), the capture was
+            // not filtered, and a call without any media is dead air.
             return;
         }
         let legs = media_legs(rec);
@@ -108,8 +110,9 @@ impl Detector for OneWayMedia {
                     continue;
                 }
                 let heard: Vec<&(Side, u64)> = judged.iter().filter(|(_, n)| *n > 0).collect();
-                // No media at all for this leg while the capture has media: the media
-                // did not flow, or took a path this capture point does not see.
+                // No media at all for this leg (while the capture has media, or other
+                // traffic that shows it was not filtered to SIP): dead air, or media on a
+                // path this capture point does not see.
                 let id = if heard.is_empty() {
                     "no-media"
                 } else {

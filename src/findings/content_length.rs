@@ -46,7 +46,7 @@ impl Detector for ContentLengthMismatch {
             let replaced = body_text.matches(public_ip.as_str()).count();
             fp.private.iter().find_map(|(_, ip)| {
                 let step = public.checked_sub(ip.to_string().len())?;
-                let k = if step > 0 { grown / step } else { 0 };
+                let k = grown.checked_div(step).unwrap_or(0);
                 (step > 0 && grown > 0 && grown % step == 0 && k <= replaced).then(|| {
                     format!(
                         "; the body grew by {grown} bytes, {} times the {step} bytes each \

@@ -112,6 +112,21 @@ struct Outputs {
 }
 
 impl Outputs {
+    /// One captured frame: into the engine, then its packet to the evidence store and
+    /// the rolling capture.
+    fn feed(&mut self, engine: &mut Engine, frame: &crate::engine::Frame<'_>) -> io::Result<()> {
+        let class = engine.handle(frame);
+        if let Some((_, store)) = &mut self.evidence {
+            store.frame(engine.packets(), frame, class, engine.frame_call_ids());
+        }
+        if let Some(w) = &mut self.rolling {
+            if voip(class) {
+                w.write(frame.ts, frame.data, frame.orig_len)?;
+            }
+        }
+        Ok(())
+    }
+
     fn write_evidence(&mut self) -> io::Result<()> {
         let Some((dir, store)) = &mut self.evidence else {
             return Ok(());
@@ -182,15 +197,7 @@ pub fn run(
         }
         let got = match source.next_frame()? {
             Some(frame) => {
-                let class = engine.handle(&frame);
-                if let Some((_, store)) = &mut out.evidence {
-                    store.frame(engine.packets(), &frame, class, engine.frame_call_ids());
-                }
-                if let Some(w) = &mut out.rolling {
-                    if voip(class) {
-                        w.write(frame.ts, frame.data, frame.orig_len)?;
-                    }
-                }
+                out.feed(engine, &frame)?;
                 true
             }
             None => false,
@@ -236,15 +243,7 @@ pub fn run(
         let Some(frame) = source.next_frame()? else {
             break;
         };
-        let class = engine.handle(&frame);
-        if let Some((_, store)) = &mut out.evidence {
-            store.frame(engine.packets(), &frame, class, engine.frame_call_ids());
-        }
-        if let Some(w) = &mut out.rolling {
-            if voip(class) {
-                w.write(frame.ts, frame.data, frame.orig_len)?;
-            }
-        }
+        out.feed(engine, &frame)?;
         step(engine, sink, &mut out)?;
     }
     let (kernel_drops, interface_drops) = source.drops();

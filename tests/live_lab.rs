@@ -164,4 +164,23 @@ fn live_findings_equal_analyze_of_the_same_traffic() {
         .sum();
     assert!(call_rtp > 0);
     assert_eq!(ev_summary["accounting"]["rtp"].as_u64(), Some(call_rtp));
+
+    // The rolling capture (--write): one file, holding every SIP and media packet of the
+    // run and nothing else, so it analyzes to the same findings.
+    let rolled: Vec<PathBuf> = std::fs::read_dir(out.join("roll"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(rolled.len(), 1, "{rolled:?}");
+    assert!(rolled[0].ends_with("voip-00001.pcap"), "{rolled:?}");
+    let roll = analyze(&rolled[0]);
+    assert_eq!(findings(&roll), expected);
+    let roll_summary = roll.last().unwrap();
+    for class in ["sip", "rtp", "rtcp", "udptl"] {
+        assert_eq!(
+            roll_summary["accounting"][class], file_summary["accounting"][class],
+            "{class}"
+        );
+    }
+    assert_eq!(roll_summary["accounting"]["non_ip"], 0);
 }

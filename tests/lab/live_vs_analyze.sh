@@ -7,7 +7,7 @@
 #   1. basic: RTP both ways (sipp's g711a.pcap played by both sides);
 #   2. one_way_rtp: only the provider sends RTP (one-way audio on purpose).
 # Then algscope is stopped with SIGTERM (it must print its full report).
-# Writes OUTDIR/live.jsonl, live.err, tcpdump.pcap, evidence/.
+# Writes OUTDIR/live.jsonl, live.err, tcpdump.pcap, evidence/, roll/ (the rolling capture).
 # Scenarios: fixtures/lab/calls/scenarios (the lab's own call flows); media:
 # sipp's stock g711a.pcap, linked under the names the scenarios play.
 set -euo pipefail
@@ -26,8 +26,8 @@ for t in ip tcpdump sipp ethtool ss timeout; do
 done
 [[ -r $AUDIO ]] || lab_die "missing $AUDIO (Debian package sip-tester)"
 
-mkdir -p "$OUT/evidence" "$OUT/work"
-rm -f "$OUT"/evidence/*.pcap
+mkdir -p "$OUT/evidence" "$OUT/work" "$OUT/roll"
+rm -f "$OUT"/evidence/*.pcap "$OUT"/roll/*.pcap
 WD="$OUT/work"
 ln -sf "$AUDIO" "$WD/a_1.pcap"
 ln -sf "$AUDIO" "$WD/b_1.pcap"
@@ -44,7 +44,8 @@ lab_addr "$B" eth0 192.0.2.20/24
 lab_capture_start "$A" eth0 "$OUT/tcpdump.pcap"
 TCPDUMP=$LAB_CAPTURE_PID
 ip netns exec "$A" timeout -s KILL 60 "$ALGSCOPE" live -i eth0 --json --status-every 1 \
-    --evidence-dir "$OUT/evidence" >"$OUT/live.jsonl" 2>"$OUT/live.err" &
+    --evidence-dir "$OUT/evidence" --write "$OUT/roll/voip.pcap" \
+    >"$OUT/live.jsonl" 2>"$OUT/live.err" &
 LIVE=$!
 LAB_PIDS+=("$LIVE")
 # algscope is capturing once its first status record is out

@@ -363,3 +363,37 @@ fn odd_syntax_partial_rewrite_and_a_dropped_malformed_bye() {
     assert_eq!(summary(&v).1, 0, "no one-sided SIP");
     assert_eq!(summary(&v).2, 0, "no rewrite");
 }
+
+#[test]
+fn analyze_of_both_sides_at_once_points_to_compare() {
+    let dir = env!("CARGO_MANIFEST_DIR");
+    let out = Command::new(env!("CARGO_BIN_EXE_algscope"))
+        .args(["analyze", "--json", "-q"])
+        .arg(format!(
+            "{dir}/fixtures/lab/alg/captures/alg_basic_on_lan.pcap"
+        ))
+        .arg(format!(
+            "{dir}/fixtures/lab/alg/captures/alg_basic_on_wan.pcap"
+        ))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let summary: Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+    // INVITE and BYE crossed the router: each seen on the LAN path and the WAN path.
+    assert_eq!(summary["sip_transactions"]["seen_on_two_paths"], 2);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("2 SIP requests were seen on two paths") && err.contains("algscope compare"),
+        "{err}"
+    );
+    // One side alone: nothing seen twice, no note.
+    let out = Command::new(env!("CARGO_BIN_EXE_algscope"))
+        .args(["analyze", "--json", "-q"])
+        .arg(format!(
+            "{dir}/fixtures/lab/alg/captures/alg_basic_on_wan.pcap"
+        ))
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).is_empty());
+}

@@ -283,6 +283,16 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     for w in &report.warnings {
         let _ = writeln!(io::stderr(), "algscope: warning: {w}");
     }
+    let twice = summary.transactions.seen_on_two_paths;
+    if twice > 0 {
+        let _ = writeln!(
+            io::stderr(),
+            "algscope: note: {twice} SIP requests were seen on two paths (the same branch): the \
+             input holds both sides of a NAT or ALG (two captures of one router, or -i any on \
+             it); media findings may pair one side's SDP with the other side's flows. For \
+             proof of what the router did, run: algscope compare INSIDE OUTSIDE"
+        );
+    }
     let found = std::mem::take(&mut sink.findings);
     if let Some(path) = &args.write_expect {
         let file = ExpectFile {

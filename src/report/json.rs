@@ -95,6 +95,7 @@ struct Transactions {
     orphan_responses: u64,
     timed_out: u64,
     unanswered: u64,
+    seen_on_two_paths: u64,
 }
 
 /// Writes the JSON-lines stream.
@@ -293,6 +294,7 @@ impl<W: Write> Sink for JsonSink<W> {
                 orphan_responses: s.transactions.orphan_responses,
                 timed_out: s.transactions.timed_out,
                 unanswered: s.transactions.unanswered,
+                seen_on_two_paths: s.transactions.seen_on_two_paths,
             },
             calls: s.calls,
             registered_aors: s.registered_aors,

@@ -163,7 +163,12 @@ pub struct Transactions {
     pub counts: TxCounts,
     pub timed_out: u64,
     pub evicted: u64,
+    /// The first path each (branch, method) was seen on (bounded: forgotten all at once).
+    first_path: HashMap<(String, Method), (SocketAddr, SocketAddr)>,
 }
+
+/// (branch, method) pairs remembered for `seen_on_two_paths`.
+const MAX_FIRST_PATHS: usize = 65_536;
 
 /// Running totals over the whole capture.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -179,6 +184,10 @@ pub struct TxCounts {
     pub timed_out: u64,
     /// Transactions still unanswered when the capture ended (less than 32 s after).
     pub unanswered: u64,
+    /// New requests whose branch and method were already seen on another path: the same
+    /// message captured on both sides of a NAT (two files of one router, or `-i any` on
+    /// it), or relayed by a proxy that keeps the branch.
+    pub seen_on_two_paths: u64,
 }
 
 impl Default for Transactions {
@@ -196,6 +205,7 @@ impl Transactions {
             counts: TxCounts::default(),
             timed_out: 0,
             evicted: 0,
+            first_path: HashMap::new(),
         }
     }
 
@@ -293,6 +303,8 @@ impl Transactions {
                     self.evict_oldest();
                 }
                 let cseq = msg.cseq.as_ref().map(|c| c.seq).unwrap_or(0);
+                let id = (key.id.clone(), key.method.clone());
+                let path = key.path;
                 self.table.insert(
                     key.clone(),
                     Transaction {
@@ -313,6 +325,16 @@ impl Transactions {
                         state: TxState::Pending,
                     },
                 );
+                match self.first_path.get(&id) {
+                    Some(p) if *p != path => self.counts.seen_on_two_paths += 1,
+                    Some(_) => {}
+                    None => {
+                        if self.first_path.len() >= MAX_FIRST_PATHS {
+                            self.first_path.clear();
+                        }
+                        self.first_path.insert(id, path);
+                    }
+                }
                 TxEvent::NewRequest
             }
             Some(code) => {

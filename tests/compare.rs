@@ -165,6 +165,8 @@ fn nat_without_alg_changes_no_sip_and_drops_media_sent_to_the_private_address() 
     let v = compare("alg/captures/alg_basic_off");
     assert_eq!(summary(&v), (7, 0, 0, 2));
     assert_eq!(findings(&v), [f("router-dropped", "nat", "error")]);
+    // Tied to the call whose SDP the WAN side matched the stream to.
+    assert_eq!(kind(&v, "finding")[0]["call_id"], "1-19394@10.10.0.10");
     // The router's filter_fwd counter: 67 provider RTP packets dropped.
     assert_eq!(
         media(&v),

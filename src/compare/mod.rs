@@ -34,6 +34,8 @@ pub struct Side {
     pub name: String,
     pub sips: Vec<SipRecord>,
     pub flows: Vec<Flow>,
+    /// The Call-ID each flow (same index) was attributed to, when any.
+    pub flow_calls: Vec<Option<String>>,
     pub messages_not_kept: u64,
     pub first_ts: Option<Timestamp>,
     pub last_ts: Option<Timestamp>,
@@ -54,7 +56,15 @@ impl Sink for Side {
                     self.messages_not_kept += 1;
                 }
             }
-            Event::Flow(f) => self.flows.push(f.flow.clone()),
+            Event::Flow(f) => {
+                let call = f
+                    .flow
+                    .attribution
+                    .and_then(|a| f.call_ids.get(&a.call).cloned())
+                    .or_else(|| f.call_ids.values().next().cloned());
+                self.flows.push(f.flow.clone());
+                self.flow_calls.push(call);
+            }
             _ => {}
         }
         Ok(())
@@ -130,6 +140,8 @@ pub struct MediaPath {
     pub outside_packets: u64,
     pub inside_frames: Option<(u64, u64)>,
     pub outside_frames: Option<(u64, u64)>,
+    /// The call the stream belongs to (its Call-ID as either side matched it).
+    pub call_id: Option<String>,
 }
 
 /// The comparison of two captures.
@@ -432,8 +444,9 @@ fn media_paths(
     let outs = endpoints(outside);
     let mut paths: BTreeMap<(FlowProto, u32, Way, SocketAddr), MediaPath> = BTreeMap::new();
     let in_overlap = |f: &Flow| overlap.is_some_and(|(a, b)| f.last_ts >= a && f.first_ts <= b);
-    for (side, flows) in [(0, &inside.flows), (1, &outside.flows)] {
-        for f in flows.iter().filter(|f| in_overlap(f)) {
+    for (side, s) in [(0, inside), (1, outside)] {
+        for (i, f) in s.flows.iter().enumerate().filter(|(_, f)| in_overlap(f)) {
+            let call = s.flow_calls.get(i).cloned().flatten();
             let (src, dst) = (f.key.src, f.key.dst);
             // The far end is the endpoint both captures know; prefer a public one.
             let src_far = ins.contains(&src) && outs.contains(&src);
@@ -461,7 +474,11 @@ fn media_paths(
                     outside_packets: 0,
                     inside_frames: None,
                     outside_frames: None,
+                    call_id: None,
                 });
+            if p.call_id.is_none() {
+                p.call_id = call;
+            }
             let (near_slot, packets, frames) = if side == 0 {
                 (
                     &mut p.near_inside,
@@ -816,7 +833,7 @@ fn findings(cmp: &mut Comparison, inside: &Side, outside: &Side, pairs: &[(usize
             site: public,
             id: "router-dropped",
             severity: Severity::Error,
-            call_id: None,
+            call_id: p.call_id.clone(),
             leg: None,
             epoch: None,
             direction: None,

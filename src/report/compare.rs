@@ -76,6 +76,7 @@ pub fn write_json(c: &Comparison, out: &mut impl Write) -> io::Result<()> {
             "near_outside": p.near_outside.map(|a| a.to_string()),
             "inside_packets": p.inside_packets,
             "outside_packets": p.outside_packets,
+            "call_id": p.call_id,
         }))?;
     }
     for f in &c.findings {

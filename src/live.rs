@@ -272,7 +272,8 @@ pub fn run(
     })
 }
 
-fn drain_into(engine: &mut Engine, sink: &mut dyn Sink, out: &mut Outputs) -> io::Result<()> {
+/// Hands the engine's records to the sink and the evidence store; whether there were any.
+fn drain_into(engine: &mut Engine, sink: &mut dyn Sink, out: &mut Outputs) -> io::Result<bool> {
     let mut any = false;
     while let Some(ev) = engine.poll() {
         if let Some((_, store)) = &mut out.evidence {
@@ -286,26 +287,17 @@ fn drain_into(engine: &mut Engine, sink: &mut dyn Sink, out: &mut Outputs) -> io
             store.settle(|id| engine.active_legs(id));
         }
     }
-    Ok(())
+    Ok(any)
 }
 
 /// After a frame or a tick: records to the sink (flushed: a finding shows the moment it
 /// is decided), finished evidence to disk.
 fn step(engine: &mut Engine, sink: &mut dyn Sink, out: &mut Outputs) -> io::Result<()> {
-    if out.evidence.is_none() {
-        let mut any = false;
-        while let Some(ev) = engine.poll() {
-            sink.event(&ev)?;
-            any = true;
-        }
-        if any {
-            sink.flush()?;
-        }
-        return Ok(());
+    if drain_into(engine, sink, out)? {
+        out.write_evidence()?;
+        sink.flush()?;
     }
-    drain_into(engine, sink, out)?;
-    out.write_evidence()?;
-    sink.flush()
+    Ok(())
 }
 
 fn snapshot(

@@ -161,13 +161,17 @@ pub struct Comparison {
     pub empty_side: Option<&'static str>,
 }
 
+/// The start line; a response with its CSeq method ("200 OK (INVITE)").
 fn start_line(r: &SipRecord) -> String {
-    match &r.msg.start {
-        crate::sip::StartLine::Request { method, uri } => format!("{method} {uri}"),
-        crate::sip::StartLine::Response { code, reason } => {
-            let m = r.msg.cseq.as_ref().map(|c| c.method.to_string());
-            format!("{code} {reason} ({})", m.unwrap_or_default())
-        }
+    match (&r.msg.start, &r.msg.cseq) {
+        (crate::sip::StartLine::Response { .. }, cseq) => format!(
+            "{} ({})",
+            r.msg.start,
+            cseq.as_ref()
+                .map(|c| c.method.to_string())
+                .unwrap_or_default()
+        ),
+        (start, _) => start.to_string(),
     }
 }
 
@@ -746,7 +750,7 @@ fn findings(cmp: &mut Comparison, inside: &Side, outside: &Side, pairs: &[(usize
         // rewrote messages in this capture) and that drops one is its ALG at work.
         let cause = if private_dst {
             Cause::Nat
-        } else if alg_calls.contains(&call_id) || !alg_calls.is_empty() {
+        } else if !alg_calls.is_empty() {
             Cause::Alg
         } else {
             Cause::Unknown

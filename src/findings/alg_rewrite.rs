@@ -19,13 +19,6 @@ pub struct AlgRewrite {
     seen: super::Seen<String>,
 }
 
-fn ip_of(host: &Host) -> Option<IpAddr> {
-    match host {
-        Host::Ip(ip) => Some(*ip),
-        Host::Name(_) => None,
-    }
-}
-
 /// The host part of a Call-ID (`local@host`) when it is an IP address.
 fn call_id_ip(call_id: &str) -> Option<IpAddr> {
     let host = call_id.rsplit_once('@')?.1;
@@ -59,7 +52,7 @@ pub fn fingerprint(r: &crate::engine::SipRecord) -> Option<Fingerprint> {
         .from
         .as_ref()
         .and_then(|f| f.uri.host.as_ref())
-        .and_then(ip_of)
+        .and_then(Host::ip)
     {
         identity.push(("From host", ip));
     }
@@ -86,12 +79,12 @@ pub fn fingerprint(r: &crate::engine::SipRecord) -> Option<Fingerprint> {
         }
     };
     if let Some(v) = msg.vias.first() {
-        sort("Via", ip_of(&v.host), format!("Via: {}", v.raw));
+        sort("Via", v.host.ip(), format!("Via: {}", v.raw));
     }
     for c in &msg.contacts {
         sort(
             "Contact",
-            c.uri.host.as_ref().and_then(ip_of),
+            c.uri.host.as_ref().and_then(Host::ip),
             format!("Contact: {}", c.raw),
         );
     }

@@ -53,10 +53,7 @@ impl Detector for MalformedSip {
             }
             self.count += 1;
             if self.count <= MAX_REPORTED {
-                let line = match &r.msg.start {
-                    crate::sip::StartLine::Request { method, uri } => format!("{method} {uri}"),
-                    crate::sip::StartLine::Response { code, reason } => format!("{code} {reason}"),
-                };
+                let line = r.msg.start.to_string();
                 let mut f = finding(
                     format!(
                         "\"{line}\" from {} has {}: receivers reject it (400) or drop it, and \

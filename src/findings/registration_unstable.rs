@@ -21,11 +21,11 @@ use super::{Cause, Detector, Evidence, Finding, Severity};
 use crate::engine::Event;
 use crate::sip::registration::Binding;
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct RegistrationUnstable {
     /// (address-of-record, kind) already reported (live runs report a binding again in
     /// every window).
-    reported: std::collections::HashSet<(String, Kind)>,
+    reported: super::Seen<(String, Kind)>,
     /// Accepted Contact addresses and who registered them first: (AOR, frame, source).
     contacts: std::collections::HashMap<std::net::SocketAddr, (String, u64, std::net::SocketAddr)>,
 }
@@ -45,6 +45,15 @@ enum Kind {
 
 /// Reported (address-of-record, kind) pairs remembered (beyond it, repeats are possible).
 const MAX_REPORTED: usize = 100_000;
+
+impl Default for RegistrationUnstable {
+    fn default() -> Self {
+        RegistrationUnstable {
+            reported: super::Seen::new(MAX_REPORTED),
+            contacts: Default::default(),
+        }
+    }
+}
 
 fn finding(
     b: &Binding,
@@ -79,14 +88,9 @@ impl Detector for RegistrationUnstable {
         self.judge(b, &mut found);
         self.collisions(b, &mut found);
         for (kind, f) in found {
-            let key = (b.aor.clone(), kind);
-            if self.reported.contains(&key) {
-                continue;
+            if self.reported.first_time((b.aor.clone(), kind)) {
+                out.push(f);
             }
-            if self.reported.len() < MAX_REPORTED {
-                self.reported.insert(key);
-            }
-            out.push(f);
         }
     }
 }

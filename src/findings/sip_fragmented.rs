@@ -135,14 +135,7 @@ impl Detector for SipFragmented {
                     self.pending.clear();
                 }
                 let p = self.pending.entry(key).or_insert_with(|| Pending {
-                    start_line: match &r.msg.start {
-                        crate::sip::StartLine::Request { method, uri } => {
-                            format!("{method} {uri}")
-                        }
-                        crate::sip::StartLine::Response { code, reason } => {
-                            format!("{code} {reason}")
-                        }
-                    },
+                    start_line: r.msg.start.to_string(),
                     src: r.src,
                     dst: r.dst,
                     bytes: r.msg.len,

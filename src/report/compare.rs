@@ -3,7 +3,9 @@
 
 use std::io::{self, Write};
 
-use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, Table};
+use comfy_table::Cell;
+
+use super::table::table;
 use serde_json::json;
 
 use crate::compare::Comparison;
@@ -12,17 +14,13 @@ fn ts(t: Option<crate::time::Timestamp>) -> Option<String> {
     t.map(|t| t.to_string())
 }
 
-fn severities(c: &Comparison) -> [u64; 3] {
+/// Findings per severity (info, warning, error), for `--fail-on`.
+pub fn findings_by_severity(c: &Comparison) -> [u64; 3] {
     let mut n = [0u64; 3];
     for f in &c.findings {
         n[f.severity as usize] += 1;
     }
     n
-}
-
-/// Findings per severity (info, warning, error), for `--fail-on`.
-pub fn findings_by_severity(c: &Comparison) -> [u64; 3] {
-    severities(c)
 }
 
 pub fn write_json(c: &Comparison, out: &mut impl Write) -> io::Result<()> {
@@ -85,7 +83,7 @@ pub fn write_json(c: &Comparison, out: &mut impl Write) -> io::Result<()> {
     for s in &c.sites {
         line(super::json::site_line(s))?;
     }
-    let n = severities(c);
+    let n = findings_by_severity(c);
     line(json!({
         "kind": "compare_summary",
         "inside": c.inside,
@@ -100,13 +98,6 @@ pub fn write_json(c: &Comparison, out: &mut impl Write) -> io::Result<()> {
         "findings": {"info": n[0], "warning": n[1], "error": n[2]},
     }))?;
     out.flush()
-}
-
-fn table(header: &[&str]) -> Table {
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED);
-    t.set_header(header.iter().map(Cell::new));
-    t
 }
 
 pub fn write_table(c: &Comparison, out: &mut impl Write) -> io::Result<()> {

@@ -86,6 +86,16 @@ pub enum StartLine {
     Response { code: u16, reason: String },
 }
 
+/// `METHOD uri` or `code reason`, for messages to people.
+impl fmt::Display for StartLine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StartLine::Request { method, uri } => write!(f, "{method} {uri}"),
+            StartLine::Response { code, reason } => write!(f, "{code} {reason}"),
+        }
+    }
+}
+
 /// One header line as it was written on the wire.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawHeader {
@@ -190,6 +200,16 @@ pub fn canonical_header_name(name: &str) -> &str {
 pub enum Host {
     Ip(std::net::IpAddr),
     Name(String),
+}
+
+impl Host {
+    /// The address, when the host is written as one.
+    pub fn ip(&self) -> Option<std::net::IpAddr> {
+        match self {
+            Host::Ip(ip) => Some(*ip),
+            Host::Name(_) => None,
+        }
+    }
 }
 
 impl fmt::Display for Host {

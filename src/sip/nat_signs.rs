@@ -65,18 +65,11 @@ impl std::ops::BitOrAssign for NatSigns {
     }
 }
 
-fn ip_of(h: &Host) -> Option<IpAddr> {
-    match h {
-        Host::Ip(ip) => Some(*ip),
-        Host::Name(_) => None,
-    }
-}
-
 /// The signs of one message sent from `src`.
 pub fn signs(msg: &SipMessage, src: SocketAddr) -> NatSigns {
     let mut f = 0u16;
     for c in &msg.contacts {
-        if let Some(ip) = c.uri.host.as_ref().and_then(ip_of) {
+        if let Some(ip) = c.uri.host.as_ref().and_then(Host::ip) {
             if is_private(ip) {
                 f |= CONTACT_PRIVATE;
             }
@@ -87,7 +80,7 @@ pub fn signs(msg: &SipMessage, src: SocketAddr) -> NatSigns {
     }
     if msg.is_request() {
         if let Some(v) = msg.vias.first() {
-            match ip_of(&v.host) {
+            match v.host.ip() {
                 Some(ip) => {
                     if ip != src.ip() {
                         f |= VIA_HOST_DIFFERS;

@@ -90,7 +90,14 @@ impl Engine {
         let generation = self.expectations.generation();
         let (flow, evicted) = self.media.flows.flow_for(&p, self.config.max_flows);
         let mut learn = None;
-        if self.expectations.changed_since(p.dst, flow.generation) {
+        // Nothing changed since the flow was matched: one integer compare. Changes
+        // elsewhere only: the match stands, and the flow catches up with the generation
+        // (so the next packet takes the integer compare again).
+        if flow.generation != generation && !self.expectations.changed_since(p.dst, flow.generation)
+        {
+            flow.generation = generation;
+        }
+        if flow.generation != generation {
             flow.generation = generation;
             let found = self.expectations.lookup(p.src, p.dst, p.ts);
             let stale = flow
